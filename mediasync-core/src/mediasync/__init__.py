@@ -1,0 +1,90 @@
+"""mediasync: index media wherever it lives, keep the index true, publish it.
+
+This module is the public API. Plugins import from here (and from ``mediasync.hookspecs`` and
+``mediasync.testing``) and nothing else; every other module is private and may change.
+"""
+
+from __future__ import annotations
+
+from mediasync._errors import (
+    AuthError,
+    ConfigError,
+    CursorInvalid,
+    DatabaseError,
+    MediasyncError,
+    NotSupported,
+    PluginError,
+    RateLimited,
+    SchemaAhead,
+    SchemaBehind,
+    SettingsError,
+    SourceError,
+    SourceUnreachable,
+    UsageError,
+)
+from mediasync._models import (
+    Capability,
+    ChangeKind,
+    HealthCheck,
+    ItemChange,
+    MediaEntry,
+    MediaKind,
+    RunStatus,
+    SyncCounts,
+    SyncRun,
+    Trigger,
+)
+from mediasync._publisher import (
+    PublicationJournal,
+    Publisher,
+    PublishMedia,
+    PublishRequest,
+    PublishResult,
+)
+from mediasync._secret import Secret
+from mediasync._settings import NoSettings
+from mediasync._source import ChangePage, Source
+from mediasync._strategy import SyncIndex, SyncStrategy
+from mediasync.hookspecs import hookimpl
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AuthError",
+    "Capability",
+    "ChangeKind",
+    "ChangePage",
+    "ConfigError",
+    "CursorInvalid",
+    "DatabaseError",
+    "HealthCheck",
+    "ItemChange",
+    "MediaEntry",
+    "MediaKind",
+    "MediasyncError",
+    "NoSettings",
+    "NotSupported",
+    "PluginError",
+    "PublicationJournal",
+    "PublishMedia",
+    "PublishRequest",
+    "PublishResult",
+    "Publisher",
+    "RateLimited",
+    "RunStatus",
+    "SchemaAhead",
+    "SchemaBehind",
+    "Secret",
+    "SettingsError",
+    "Source",
+    "SourceError",
+    "SourceUnreachable",
+    "SyncCounts",
+    "SyncIndex",
+    "SyncRun",
+    "SyncStrategy",
+    "Trigger",
+    "UsageError",
+    "__version__",
+    "hookimpl",
+]

@@ -1,0 +1,3 @@
+from mediasync._cli.main import main
+
+main()

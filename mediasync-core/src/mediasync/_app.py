@@ -1,0 +1,71 @@
+"""The application a command works in: configuration, plugins, the index and the secret box.
+
+Built lazily, so commands that need neither configuration nor a database (``plugins``,
+``--help``) work even when those are broken.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from mediasync._config import AppConfig
+from mediasync._plugins import Plugins
+from mediasync._secret import SecretBox
+from mediasync._source import Source
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from mediasync._db.sources import SourceRecord
+
+__all__ = ["App"]
+
+SECRET_KEY_FILE = "secret.key"
+
+
+class App:
+    def __init__(self, config: AppConfig, plugins: Plugins) -> None:
+        self.config = config
+        self.plugins = plugins
+
+    @cached_property
+    def engine(self) -> Engine:
+        """Connected and at the current schema (a fresh database is created on first use)."""
+        from mediasync._db.engine import connect
+        from mediasync._db.migrate import ensure_schema
+
+        engine = connect(self.config.resolved_database_url())
+        try:
+            ensure_schema(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return engine
+
+    def raw_engine(self) -> Engine:
+        """Connected but unchecked, for ``mediasync db`` which inspects and migrates."""
+        from mediasync._db.engine import connect
+
+        return connect(self.config.resolved_database_url())
+
+    @cached_property
+    def secrets(self) -> SecretBox:
+        return SecretBox(self.config.resolved_data_dir() / SECRET_KEY_FILE)
+
+    def open_source(self, record: SourceRecord) -> Source:
+        """An instance of the record's source type with its settings decrypted and structured."""
+        from mediasync._settings import open_stored_settings
+
+        source_type = self.plugins.source_type(record.type)
+        settings = open_stored_settings(
+            source_type.Settings,
+            record.settings,
+            self.secrets,
+            owner=f"source '{record.name}' ({record.type})",
+        )
+        return source_type(record.name, record.root, settings)
+
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()

@@ -1,0 +1,78 @@
+"""Shared CLI plumbing: the state object, ``--json`` output, and errors as one line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import attrs
+import click
+
+from mediasync._app import App
+from mediasync._plugins import Plugins
+
+__all__ = ["CliState", "emit", "json_option", "pass_state"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@attrs.define
+class CliState:
+    """What the root group's options leave for the subcommands."""
+
+    plugins: Plugins
+    config_path: Path | None = None
+    database_url: str | None = None
+    verbose: bool = False
+    _app: App | None = None
+
+    @property
+    def app(self) -> App:
+        if self._app is None:
+            from mediasync._config import load_config
+
+            overrides = {"database_url": self.database_url} if self.database_url else {}
+            self._app = App(load_config(self.config_path, overrides=overrides), self.plugins)
+        return self._app
+
+    def close(self) -> None:
+        if self._app is not None:
+            self._app.close()
+
+
+pass_state = click.make_pass_decorator(CliState)
+
+
+def json_option(function: F) -> F:
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print JSON (fields in docs/cli.md)."
+    )(function)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if attrs.has(type(value)):
+        return attrs.asdict(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def emit(data: Any, as_json: bool, text: Callable[[], None]) -> None:
+    """Prints ``data`` as JSON, or calls ``text`` to print it for a person."""
+    if as_json:
+        click.echo(json.dumps(data, indent=2, default=_default, ensure_ascii=False))
+    else:
+        text()
+
+
+def fail(message: str, code: int) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)

@@ -1,0 +1,74 @@
+"""Engines for the index: SQLite tuned for one writer and many readers, PostgreSQL via psycopg 3."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+from mediasync._errors import DatabaseError
+
+__all__ = ["connect", "redact_url"]
+
+
+def redact_url(url: str | URL) -> str:
+    """The URL with its password hidden, safe for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable database URL>"
+
+
+def _normalise(url: URL) -> URL:
+    if url.drivername in {"postgresql", "postgres"}:
+        return url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def connect(database_url: str) -> Engine:
+    """Creates the engine and proves it can connect, or raises one readable ``DatabaseError``."""
+    try:
+        url = _normalise(make_url(database_url))
+    except ArgumentError:
+        raise DatabaseError(
+            "cannot parse the database URL (expected e.g. sqlite:///path/index.db or "
+            "postgresql://user@host/db)"
+        ) from None
+    shown = redact_url(url)
+    options: dict[str, Any] = {}
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            folder = Path(url.database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseError(f"cannot create {folder} for {shown}: {exc.strerror}") from None
+    else:
+        options.update(pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    try:
+        engine = create_engine(url, **options)
+    except (NoSuchModuleError, ModuleNotFoundError) as exc:
+        hint = " (pip install 'mediasync-core[postgres]')" if "postgres" in url.drivername else ""
+        raise DatabaseError(f"no driver for {shown}: {exc}{hint}") from None
+    if url.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except DBAPIError as exc:
+        engine.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise DatabaseError(f"cannot connect to {shown}: {reason}") from None
+    return engine

@@ -1,0 +1,158 @@
+"""Table definitions (SQLAlchemy Core), the single truth the migrations are written against.
+
+Times are timezone-aware UTC. File modification times are integer microseconds since the epoch
+(``mtime_us``): exact to compare, cheap to index, the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+UTCDateTime = DateTime(timezone=True)
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("type", String(100), nullable=False),
+    Column("root", Text),
+    Column("settings", JSON, nullable=False, default=dict),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("interval_seconds", Integer),
+    Column("strategy", String(100)),
+    Column("cursor", Text),
+    Column("root_identity", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    # Scheduling: who holds the source now, until when, and when it is next due.
+    Column("lease_owner", String(200)),
+    Column("lease_expires_at", UTCDateTime),
+    Column("next_due_at", UTCDateTime),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+)
+
+media_items = Table(
+    "media_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"), nullable=False),
+    Column("external_id", String(500), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("mtime_us", BigInteger, nullable=False),
+    Column("sha256", String(64)),
+    Column("native_hash", String(200)),
+    Column("mime_type", String(200)),
+    Column("kind", String(20), nullable=False),
+    Column("width", Integer),
+    Column("height", Integer),
+    Column("duration", Float),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    Column("changed_at", UTCDateTime, nullable=False),
+    Column("removed_at", UTCDateTime),
+    Column("origin_id", String(200)),
+    Column("origin", JSON),
+    Column("backfilled_at", UTCDateTime),
+    UniqueConstraint("source_id", "external_id"),
+    Index("ix_media_items_source_path", "source_id", "path"),
+    Index("ix_media_items_sha256", "sha256"),
+    Index("ix_media_items_origin_id", "origin_id"),
+)
+
+sync_runs = Table(
+    "sync_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"), nullable=False),
+    Column("strategy", String(100), nullable=False),
+    Column("trigger", String(20), nullable=False),
+    Column("worker", String(200)),
+    Column("status", String(20), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("added", Integer, nullable=False, default=0),
+    Column("modified", Integer, nullable=False, default=0),
+    Column("renamed", Integer, nullable=False, default=0),
+    Column("moved", Integer, nullable=False, default=0),
+    Column("removed", Integer, nullable=False, default=0),
+    Column("restored", Integer, nullable=False, default=0),
+    Column("unchanged", Integer, nullable=False, default=0),
+    Column("errors", Integer, nullable=False, default=0),
+    Column("held_removals", Integer, nullable=False, default=0),
+    Column("error", Text),
+    Index("ix_sync_runs_source_started", "source_id", "started_at"),
+)
+
+media_events = Table(
+    "media_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", Integer, ForeignKey("media_items.id", ondelete="CASCADE"), nullable=False),
+    Column("sync_run_id", Integer, ForeignKey("sync_runs.id", ondelete="SET NULL")),
+    Column("kind", String(20), nullable=False),
+    Column("old_path", Text),
+    Column("new_path", Text),
+    Column("at", UTCDateTime, nullable=False),
+    Column("detail", JSON),
+    Index("ix_media_events_item", "item_id"),
+)
+
+publications = Table(
+    "publications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", Integer, ForeignKey("media_items.id", ondelete="CASCADE"), nullable=False),
+    Column("publisher", String(100), nullable=False),
+    Column("account", String(200)),
+    Column("kind", String(20), nullable=False),
+    Column("caption", Text),
+    Column("status", String(20), nullable=False),
+    Column("container_id", String(200)),
+    Column("remote_media_id", String(200)),
+    Column("permalink", Text),
+    Column("staging_asset", Text),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("error", Text),
+    Column("journal", JSON),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_publications_item", "item_id"),
+)
+
+plugin_state = Table(
+    "plugin_state",
+    metadata,
+    Column("plugin", String(100), primary_key=True),
+    Column("scope", String(200), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("value", JSON),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

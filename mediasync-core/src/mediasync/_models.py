@@ -1,0 +1,188 @@
+"""Value types that flow between layers: source listings, health, sync runs and item changes.
+
+All are frozen attrs classes so they can be passed to plugins and observers without anyone
+changing them underneath the engine.
+"""
+
+from __future__ import annotations
+
+import enum
+import posixpath
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "Capability",
+    "ChangeKind",
+    "HealthCheck",
+    "ItemChange",
+    "MediaEntry",
+    "MediaKind",
+    "RunStatus",
+    "SyncCounts",
+    "SyncRun",
+    "Trigger",
+]
+
+
+class Capability(enum.StrEnum):
+    """What a source or publisher can do, declared up front rather than discovered by trial."""
+
+    LISTABLE = "listable"
+    DOWNLOADABLE = "downloadable"
+    WRITABLE = "writable"
+    CHANGE_FEED = "change_feed"
+    STABLE_IDS = "stable_ids"
+    """Identifiers survive renames and moves (a Drive file id, an Instagram media id)."""
+    NATIVE_HASH = "native_hash"
+    """The listing carries a SHA-256 without reading the bytes."""
+    NEWEST_FIRST = "newest_first"
+    """The listing comes newest first, so a sync may stop at the first known item."""
+
+
+class MediaKind(enum.StrEnum):
+    IMAGE = "image"
+    VIDEO = "video"
+    AUDIO = "audio"
+    OTHER = "other"
+
+    @classmethod
+    def from_mime_type(cls, mime_type: str | None) -> MediaKind:
+        major = (mime_type or "").partition("/")[0]
+        return {"image": cls.IMAGE, "video": cls.VIDEO, "audio": cls.AUDIO}.get(major, cls.OTHER)
+
+
+def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return dict(value or {})
+
+
+@attrs.frozen(slots=True)
+class MediaEntry:
+    """One media file as a source sees it now.
+
+    ``source_id`` is the source's own identifier for the file: stable across renames for sources
+    declaring ``STABLE_IDS``; for a local folder it is device and inode, which the engine confirms
+    by size, modification time and content hash. ``path`` is relative to the source's root, POSIX
+    separators, including the file name. ``sha256`` is ``None`` when the source cannot provide it
+    without reading the bytes: the engine then asks ``Source.sha256`` only for new or changed files.
+    """
+
+    source_id: str
+    path: str
+    size: int
+    mtime: datetime
+    mime_type: str | None = None
+    sha256: str | None = None
+    native_hash: str | None = None
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None
+    origin: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
+    """Where the item came from, when the source knows (Instagram media id, caption, …)."""
+
+    @property
+    def name(self) -> str:
+        return posixpath.basename(self.path)
+
+    @property
+    def folder(self) -> str:
+        return posixpath.dirname(self.path)
+
+    @property
+    def kind(self) -> MediaKind:
+        return MediaKind.from_mime_type(self.mime_type)
+
+
+@attrs.frozen(slots=True)
+class HealthCheck:
+    """The answer of ``Source.check()`` and ``Publisher.check()``.
+
+    ``problem`` says what is wrong and ``fix`` what the user should do, both in one line.
+    ``expires_at`` is when credentials stop working, where the plugin knows it.
+    """
+
+    ok: bool
+    detail: str = ""
+    problem: str | None = None
+    fix: str | None = None
+    expires_at: datetime | None = None
+
+    @classmethod
+    def healthy(cls, detail: str = "") -> HealthCheck:
+        return cls(ok=True, detail=detail)
+
+    @classmethod
+    def failed(cls, problem: str, fix: str | None = None) -> HealthCheck:
+        return cls(ok=False, problem=problem, fix=fix)
+
+
+class ChangeKind(enum.StrEnum):
+    ADDED = "added"
+    MODIFIED = "modified"
+    RENAMED = "renamed"
+    MOVED = "moved"
+    REMOVED = "removed"
+    RESTORED = "restored"
+
+
+class Trigger(enum.StrEnum):
+    CLI = "cli"
+    SCHEDULE = "schedule"
+    TELEGRAM = "telegram"
+    API = "api"
+
+
+class RunStatus(enum.StrEnum):
+    RUNNING = "running"
+    OK = "ok"
+    FAILED = "failed"
+    HELD = "held"
+    """Finished, but removals were held back by the mass-removal gate."""
+
+
+@attrs.frozen(slots=True)
+class SyncCounts:
+    added: int = 0
+    modified: int = 0
+    renamed: int = 0
+    moved: int = 0
+    removed: int = 0
+    restored: int = 0
+    unchanged: int = 0
+    errors: int = 0
+    held_removals: int = 0
+
+    @property
+    def changes(self) -> int:
+        return self.added + self.modified + self.renamed + self.moved + self.removed + self.restored
+
+
+@attrs.frozen(slots=True)
+class SyncRun:
+    """A finished sync run, as handed to the ``sync_finished`` observers."""
+
+    id: int
+    source: str
+    strategy: str
+    trigger: Trigger
+    status: RunStatus
+    started_at: datetime
+    finished_at: datetime | None
+    counts: SyncCounts
+    worker: str | None = None
+    error: str | None = None
+
+
+@attrs.frozen(slots=True)
+class ItemChange:
+    """One change to one indexed item, as handed to the ``item_changed`` observers."""
+
+    kind: ChangeKind
+    source: str
+    item_id: int
+    path: str
+    old_path: str | None = None
+    sync_run_id: int | None = None

@@ -1,0 +1,143 @@
+"""The ``Source`` base class: what a plugin implements to make media somewhere indexable.
+
+A source lists what it has now; the sync engine decides what changed. Everything optional is
+gated by a declared ``Capability`` so that the engine, the CLI and the conformance suite know up
+front what to expect instead of calling and catching ``NotImplementedError``.
+"""
+
+from __future__ import annotations
+
+import abc
+import hashlib
+from collections.abc import Iterator, Mapping
+from typing import Any, BinaryIO, ClassVar
+
+import attrs
+
+from mediasync._errors import NotSupported, UsageError
+from mediasync._models import Capability, HealthCheck, MediaEntry, MediaKind
+from mediasync._settings import NoSettings
+
+__all__ = ["ChangePage", "Source"]
+
+HASH_CHUNK = 1024 * 1024
+
+
+@attrs.frozen(slots=True)
+class ChangePage:
+    """One page of a source's change feed.
+
+    ``upserts`` are files added or changed (in the tree or moved into it); ``removed`` are
+    ``source_id`` values that left the tree or were deleted. ``cursor`` is where the next read
+    starts; ``more`` says whether another page follows right away.
+    """
+
+    upserts: tuple[MediaEntry, ...]
+    removed: tuple[str, ...]
+    cursor: str
+    more: bool = False
+
+
+class Source(abc.ABC):
+    """Base class of every source type.
+
+    Subclasses set the class attributes, implement ``list_entries`` and ``check``, and whatever
+    their ``capabilities`` promise: ``open`` for ``DOWNLOADABLE``, ``upload`` for ``WRITABLE``,
+    ``start_cursor`` and ``changes`` for ``CHANGE_FEED``. Import heavy SDKs inside methods, not at
+    module level, so that ``mediasync --help`` stays fast with every plugin installed.
+    """
+
+    type_name: ClassVar[str]
+    """The ``--type`` users pick: short, lowercase, unique across installed plugins."""
+    description: ClassVar[str] = ""
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.LISTABLE})
+    media_kinds: ClassVar[frozenset[MediaKind]] = frozenset({MediaKind.IMAGE, MediaKind.VIDEO})
+    Settings: ClassVar[type[Any]] = NoSettings
+    """An attrs class; cattrs structures it from ``--set`` values and stored JSON."""
+    root_required: ClassVar[bool] = True
+    default_strategy: ClassVar[str] = "scan"
+
+    def __init__(self, name: str, root: str | None, settings: Any) -> None:
+        self.name = name
+        self.root = root
+        self.settings = settings
+
+    @classmethod
+    def normalize_root(cls, root: str | None) -> str | None:
+        """Checks and canonicalises ``--root`` at ``add`` time (a folder URL to its id, say).
+
+        Raises:
+            UsageError: the root is missing but required, or malformed.
+        """
+        if cls.root_required and not root:
+            raise UsageError(f"source type '{cls.type_name}' needs --root")
+        return root
+
+    @abc.abstractmethod
+    def list_entries(self) -> Iterator[MediaEntry]:
+        """Yields every media file under the root, streaming (never the whole listing at once).
+
+        Raises:
+            SourceUnreachable: the listing cannot be completed; the engine then changes nothing.
+        """
+
+    @abc.abstractmethod
+    def check(self) -> HealthCheck:
+        """Reachable, credentials valid, root present and readable: cheap, no full listing."""
+
+    def root_identity(self) -> str | None:
+        """An identity of the root that changes if it is replaced (device and inode, a folder id).
+
+        The engine remembers it; a different one later means the root was swapped or unmounted,
+        and the run fails rather than marking everything removed.
+        """
+        return None
+
+    def open(self, entry: MediaEntry) -> BinaryIO:
+        """Opens the bytes of ``entry`` as a binary stream (``DOWNLOADABLE``)."""
+        raise NotSupported(f"source type '{self.type_name}' cannot download")
+
+    def sha256(self, entry: MediaEntry) -> str:
+        """SHA-256 of the bytes, hex; called only for new or changed files without a native hash."""
+        digest = hashlib.sha256()
+        with self.open(entry) as stream:
+            while chunk := stream.read(HASH_CHUNK):
+                digest.update(chunk)
+        return digest.hexdigest()
+
+    def upload(
+        self,
+        stream: BinaryIO,
+        name: str,
+        *,
+        folder: str = "",
+        origin: Mapping[str, Any] | None = None,
+    ) -> MediaEntry:
+        """Writes a new file and returns its entry (``WRITABLE``).
+
+        Never overwrites a different file; ``name`` comes from elsewhere and must be made safe.
+        ``origin`` records where the bytes came from, so a re-run can find it instead of writing
+        twice.
+        """
+        raise NotSupported(f"source type '{self.type_name}' is not writable")
+
+    def start_cursor(self) -> str:
+        """The change-feed position of "now", taken before a full listing (``CHANGE_FEED``)."""
+        raise NotSupported(f"source type '{self.type_name}' has no change feed")
+
+    def changes(self, cursor: str) -> ChangePage:
+        """One page of changes since ``cursor`` (``CHANGE_FEED``).
+
+        Raises:
+            CursorInvalid: the cursor expired; the strategy falls back to a full scan.
+        """
+        raise NotSupported(f"source type '{self.type_name}' has no change feed")
+
+    def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
+        """Releases connections and files; the engine calls it when a run ends."""
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

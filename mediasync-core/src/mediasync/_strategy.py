@@ -1,0 +1,66 @@
+"""The ``SyncStrategy`` base class and the index interface a strategy drives.
+
+A strategy decides *how* to learn what a source has now (list everything, read a change feed,
+read newest-first until something known); the engine behind ``SyncIndex`` decides what changed
+and writes it. Strategies never touch the database themselves.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable
+from typing import ClassVar, Protocol
+
+from mediasync._models import Capability, MediaEntry
+from mediasync._source import Source
+
+__all__ = ["SyncIndex", "SyncStrategy"]
+
+
+class SyncIndex(Protocol):
+    """The sync engine as a strategy sees it, for one source and one run."""
+
+    @property
+    def cursor(self) -> str | None:
+        """The strategy's stored cursor from the last successful run, if any."""
+        ...
+
+    def observe(self, entries: Iterable[MediaEntry]) -> None:
+        """Feeds (part of) a full listing; what was not observed by ``finish_scan`` is removed."""
+        ...
+
+    def finish_scan(self) -> None:
+        """Declares the listing complete, so unseen items may be marked removed."""
+        ...
+
+    def apply(self, upserts: Iterable[MediaEntry], removed: Iterable[str]) -> None:
+        """Applies changes from a feed: entries added or changed, ``source_id`` values removed."""
+        ...
+
+    def is_known(self, source_id: str) -> bool:
+        """Whether the index already holds this item (active), for newest-first feeds."""
+        ...
+
+    def save_cursor(self, cursor: str) -> None:
+        """Stores the cursor, committed together with (after) the changes it describes."""
+        ...
+
+
+class SyncStrategy(abc.ABC):
+    """Base class of every sync strategy; registered by class, instantiated per run."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    required_capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.LISTABLE})
+
+    @classmethod
+    def supports(cls, source: type[Source]) -> bool:
+        return cls.required_capabilities <= source.capabilities
+
+    @abc.abstractmethod
+    def run(self, source: Source, index: SyncIndex) -> None:
+        """Drives one run of ``source`` into ``index``.
+
+        Raises:
+            SourceUnreachable: the source could not be read completely; nothing is removed.
+        """

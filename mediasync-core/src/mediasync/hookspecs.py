@@ -1,0 +1,57 @@
+"""The hooks a mediasync plugin can implement.
+
+Hooks only register things; the work happens on the registered classes. Each ``register_*`` hook
+receives a ``register`` callback: call it once per class. Observer hooks are called one
+implementation at a time, so an exception in one is logged and never breaks a sync.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from mediasync._models import ItemChange, SyncRun
+    from mediasync._publisher import Publisher
+    from mediasync._source import Source
+    from mediasync._strategy import SyncStrategy
+
+__all__ = ["hookimpl", "hookspec"]
+
+PROJECT = "mediasync"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def register_sources(register: Callable[[type[Source]], None]) -> None:
+    """Register ``Source`` subclasses; each one's ``type_name`` becomes a ``--type`` choice."""
+
+
+@hookspec
+def register_publishers(register: Callable[[type[Publisher]], None]) -> None:
+    """Register ``Publisher`` subclasses, used by ``mediasync publish ITEM --to TYPE``."""
+
+
+@hookspec
+def register_sync_strategies(register: Callable[[type[SyncStrategy]], None]) -> None:
+    """Register ``SyncStrategy`` subclasses by their ``name`` (``scan``, ``changes``, …)."""
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add click commands or groups to the ``mediasync`` command line (``cli.add_command``)."""
+
+
+@hookspec
+def sync_finished(run: SyncRun) -> None:
+    """Observe a finished sync run, successful or not (notify a chat, export metrics)."""
+
+
+@hookspec
+def item_changed(change: ItemChange) -> None:
+    """Observe one change to one indexed item, after the change is committed."""
