@@ -132,13 +132,13 @@ def parse_settings(cls: type[T], raw: Mapping[str, Any], *, owner: str) -> T:
         raw: key → value, values as strings from the command line or JSON types from storage.
         owner: who the settings belong to, for the message ("source 'photos' (gdrive)").
     """
-    if not attrs.has(cls):
+    if not attrs.has(cast(type, cls)):
         raise TypeError(f"settings class {cls!r} of {owner} is not an attrs class")
     try:
         return structure_strict(cls, raw)
     except (ClassValidationError, ForbiddenExtraKeysError) as exc:
         key, reason = first_error(exc)
-        known = ", ".join(f.name for f in attrs.fields(cls)) or "none"
+        known = ", ".join(f.name for f in attrs.fields(cast(type, cls))) or "none"
         if reason == "unknown key":
             raise SettingsError(f"{owner}: unknown setting '{key}' (known: {known})") from None
         raise SettingsError(f"{owner}: setting '{key}': {reason}") from None

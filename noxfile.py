@@ -1,0 +1,79 @@
+"""Development sessions: ``nox -s tests``, ``lint``, ``typecheck``, ``bench``.
+
+Every distribution of this repository is installed editable from its directory, all in one pip
+call so that ``mediasync-core`` requirements of the plugins resolve to the local checkout; a
+check afterwards fails the session if any ``mediasync-*`` came from a package index instead.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+DISTRIBUTIONS = sorted(p.parent for p in ROOT.glob("mediasync-*/pyproject.toml"))
+TEST_REQUIREMENTS = ["pytest>=8", "pytest-httpx>=0.30", "hypothesis>=6"]
+
+nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+CHECK_LOCAL = """
+import json, sys
+from importlib import metadata
+expected = json.loads(sys.argv[1])
+bad = []
+for name, path in expected.items():
+    try:
+        dist = metadata.distribution(name)
+    except metadata.PackageNotFoundError:
+        bad.append(f"{name}: not installed")
+        continue
+    direct = json.loads(dist.read_text("direct_url.json") or "{}")
+    if not direct.get("url", "").startswith("file://") or not direct.get("url", "").endswith(path):
+        bad.append(f"{name}: installed from {direct.get('url') or 'a package index'}, not {path}")
+others = [d.metadata["Name"] for d in metadata.distributions()
+          if d.metadata["Name"].startswith("mediasync-") and d.metadata["Name"] not in expected]
+bad += [f"{name}: not a distribution of this repository" for name in others]
+if bad:
+    sys.exit("mediasync distributions not from this checkout:\\n  " + "\\n  ".join(bad))
+"""
+
+
+def install_local(session: nox.Session, *extra: str) -> None:
+    """Installs every mediasync-* directory editable, then proves none came from an index."""
+    args: list[str] = []
+    for path in DISTRIBUTIONS:
+        target = f"{path}[postgres]" if path.name == "mediasync-core" else str(path)
+        args += ["-e", target]
+    session.install(*args, *extra)
+    expected = {path.name: path.as_posix() for path in DISTRIBUTIONS}
+    session.run("python", "-c", CHECK_LOCAL, json.dumps(expected), silent=True)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Runs the whole test suite (PostgreSQL tests use MEDIASYNC_TEST_POSTGRES_URL)."""
+    install_local(session, *TEST_REQUIREMENTS)
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    install_local(session, *TEST_REQUIREMENTS, "mypy>=1.11", "nox")
+    session.run("mypy")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks (not part of the tests); arguments go to bench/run.py."""
+    install_local(session)
+    session.run("python", "bench/run.py", *session.posargs)
