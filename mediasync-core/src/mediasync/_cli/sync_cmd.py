@@ -1,0 +1,185 @@
+"""``mediasync sync``: sync sources by name, or a folder path (registering a local source)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mediasync._cli.output import CliState, emit, json_option, pass_state
+from mediasync._errors import UsageError
+
+LOCAL_TYPE = "local"
+
+
+def summary_line(counts: Any, seconds: float) -> str:
+    parts = [f"+{counts.added} added"]
+    if counts.modified:
+        parts.append(f"{counts.modified} modified")
+    parts += [f"{counts.moved} moved", f"{counts.renamed} renamed", f"{counts.removed} removed"]
+    if counts.restored:
+        parts.append(f"{counts.restored} restored")
+    parts.append(f"{counts.errors} errors in {seconds:.1f}s")
+    return ", ".join(parts)
+
+
+def _unique_name(taken: set[str], folder: Path) -> str:
+    base = "".join(c if c.isalnum() or c in "._-" else "-" for c in folder.name).strip("-.")
+    base = (base or "folder")[:90]
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base}-{n}", n + 1
+    return name
+
+
+def resolve_targets(state: CliState, targets: tuple[str, ...], all_sources: bool) -> list[str]:
+    """Source names to sync; a directory path becomes (or reuses) a local source."""
+    from mediasync._db.sources import add_source, list_sources
+
+    app = state.app
+    with app.engine.connect() as connection:
+        records = list_sources(connection)
+    names = {r.name for r in records}
+    if all_sources:
+        if targets:
+            raise UsageError("give source names or --all, not both")
+        return [r.name for r in records if r.enabled]
+    if not targets:
+        raise UsageError("name a source or a folder to sync (or --all); see `mediasync status`")
+    chosen: list[str] = []
+    for target in targets:
+        if target in names:
+            chosen.append(target)
+            continue
+        looks_like_path = os.sep in target or target.startswith((".", "~")) or Path(target).exists()
+        if not looks_like_path:
+            known = ", ".join(sorted(names)) or "none"
+            raise UsageError(f"no source named '{target}' (sources: {known})")
+        folder = Path(target).expanduser()
+        if not folder.is_dir():
+            raise UsageError(f"{target} is not a directory")
+        source_type = app.plugins.source_type(LOCAL_TYPE)
+        root = source_type.normalize_root(str(folder))
+        existing = next((r for r in records if r.type == LOCAL_TYPE and r.root == root), None)
+        if existing is not None:
+            chosen.append(existing.name)
+            continue
+        name = _unique_name(names, Path(root or folder))
+        with app.engine.begin() as connection:
+            add_source(connection, name=name, type=LOCAL_TYPE, root=root, settings={})
+        names.add(name)
+        click.echo(f"registered local source '{name}' for {root}", err=True)
+        chosen.append(name)
+    return chosen
+
+
+def _progress(name: str) -> Any:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(count: int) -> None:
+        click.echo(f"\r{name}: {count:,} files listed", nl=False, err=True)
+
+    return show
+
+
+@click.command("sync")
+@click.argument("targets", nargs=-1)
+@click.option("--all", "all_sources", is_flag=True, help="Sync every enabled source.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option(
+    "--verify", is_flag=True, help="Hash every file, even if size and time are unchanged."
+)
+@click.option(
+    "--allow-mass-removal",
+    is_flag=True,
+    help="Apply removals even when they exceed the configured share of the source.",
+)
+@click.option("--wait", is_flag=True, help="Wait for a running sync of the source to finish.")
+@click.option(
+    "--accept-root-change", is_flag=True, help="The root was replaced on purpose: index it."
+)
+@json_option
+@pass_state
+def sync_command(
+    state: CliState,
+    targets: tuple[str, ...],
+    all_sources: bool,
+    dry_run: bool,
+    verify: bool,
+    allow_mass_removal: bool,
+    wait: bool,
+    accept_root_change: bool,
+    as_json: bool,
+) -> None:
+    """Sync sources: NAME..., --all, or a folder PATH (registered as a local source)."""
+    from mediasync._models import RunStatus
+    from mediasync._sync.index import SyncOptions
+    from mediasync._sync.runner import sync_source
+
+    app = state.app
+    names = resolve_targets(state, targets, all_sources)
+    config = app.config.sync
+    options = SyncOptions(
+        dry_run=dry_run,
+        verify=verify,
+        allow_mass_removal=allow_mass_removal,
+        mass_removal_share=config.mass_removal_share,
+        mass_removal_min_items=config.mass_removal_min_items,
+    )
+    reports = []
+    failed = False
+    for name in names:
+        progress = None if as_json else _progress(name)
+        report = sync_source(
+            app,
+            name,
+            options=options,
+            wait=wait,
+            accept_root_change=accept_root_change,
+            on_progress=progress,
+        )
+        if progress is not None:
+            click.echo("\r\033[K", nl=False, err=True)
+        reports.append(report)
+        failed = failed or report.run.status is not RunStatus.OK
+        if not as_json:
+            run = report.run
+            prefix = "(dry run) " if dry_run else ""
+            click.echo(f"{prefix}{name}: {summary_line(run.counts, report.duration)}")
+            for message in report.errors:
+                click.echo(f"  unreadable: {message}", err=True)
+            if run.error:
+                click.echo(f"error: {name}: {run.error}", err=True)
+    data = [
+        {
+            "source": r.run.source,
+            "run_id": r.run.id or None,
+            "status": r.run.status.value,
+            "dry_run": r.dry_run,
+            "duration_seconds": round(r.duration, 3),
+            "counts": {k: getattr(r.run.counts, k) for k in _COUNT_FIELDS},
+            "errors": list(r.errors),
+            "error": r.run.error,
+        }
+        for r in reports
+    ]
+    emit(data, as_json, lambda: None)
+    if failed:
+        click.get_current_context().exit(1)
+
+
+_COUNT_FIELDS = (
+    "added",
+    "modified",
+    "renamed",
+    "moved",
+    "removed",
+    "restored",
+    "unchanged",
+    "errors",
+    "held_removals",
+)

@@ -1,0 +1,475 @@
+"""The diff of a listing against the index, in bounded batches (the engine behind ``SyncIndex``).
+
+How an entry from the listing is matched to an indexed item, in order:
+
+1. Same path, same source identifier: the same file. Unchanged when size and modification time
+   are too (the file is not opened); otherwise its hash decides between "modified" and a silent
+   metadata refresh.
+2. Same source identifier at another path: the same file renamed or moved (or restored, if the
+   item was removed). Without ``STABLE_IDS`` the identifier (device and inode) may have been
+   reused, so a changed size or time is confirmed by hash; a mismatch frees the old identifier.
+3. Neither, but an unclaimed item sits at that path: the file was replaced in place (an editor's
+   atomic save gives a new inode). Decided only when the listing is complete, because that item
+   may yet turn up elsewhere as a move.
+4. A removed item at that path: restored. Otherwise: added.
+
+Whatever was not seen by the end of a complete listing is removed, behind the mass-removal gate.
+Seen items are tracked in a bitmap over item ids, so memory stays flat as the index grows.
+"""
+
+from __future__ import annotations
+
+import array
+import posixpath
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor
+from datetime import datetime
+from typing import Any, Literal
+
+import attrs
+from sqlalchemy import Connection, Engine, and_, exists, select
+
+from mediasync._db.schema import media_items
+from mediasync._db.sources import utcnow
+from mediasync._errors import SourceError, SourceUnreachable
+from mediasync._models import Capability, ChangeKind, ItemChange, MediaEntry
+from mediasync._source import Source
+from mediasync._sync.lease import Lease
+from mediasync._sync.store import ItemRow, ItemStore, entry_values, mtime_us
+
+__all__ = ["IndexSession", "MassRemovalHeld", "SyncOptions"]
+
+PlanKind = Literal["content", "relocate", "confirm", "replace", "restore", "add"]
+MAX_ERROR_MESSAGES = 20
+
+
+class MassRemovalHeld(Exception):
+    """Raised out of ``finish_scan`` when removals were held back; the run records it."""
+
+    def __init__(self, count: int, active: int) -> None:
+        super().__init__(
+            f"{count} of {active} items would be marked removed; removals held back "
+            "(run again with --allow-mass-removal if that is right)"
+        )
+        self.count = count
+
+
+@attrs.frozen(slots=True)
+class SyncOptions:
+    dry_run: bool = False
+    verify: bool = False
+    """Hash every file, even when size and modification time are unchanged."""
+    allow_mass_removal: bool = False
+    mass_removal_share: float = 0.2
+    mass_removal_min_items: int = 50
+    batch_size: int = 2000
+
+
+@attrs.define(slots=True)
+class Plan:
+    entry: MediaEntry
+    kind: PlanKind
+    row: ItemRow | None = None
+    external_id: str = ""
+    sha256: str | None = None
+    displaced: ItemRow | None = None
+    """For "confirm": the unclaimed item at the entry's path, should the identifier prove reused."""
+
+    def needs_hash(self) -> bool:
+        return self.sha256 is None and self.kind != "relocate"
+
+
+@attrs.define
+class Counts:
+    added: int = 0
+    modified: int = 0
+    renamed: int = 0
+    moved: int = 0
+    removed: int = 0
+    restored: int = 0
+    unchanged: int = 0
+    errors: int = 0
+    held_removals: int = 0
+
+    def bump(self, kind: ChangeKind) -> None:
+        setattr(self, kind.value, getattr(self, kind.value) + 1)
+
+
+class IndexSession:
+    """One run's view of one source's index; implements the ``SyncIndex`` protocol."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        source: Source,
+        source_id: int,
+        run_id: int,
+        lease: Lease | None,
+        options: SyncOptions,
+        hash_pool: Executor,
+        cursor: str | None = None,
+        on_change: Callable[[ItemChange], None] | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.source = source
+        self.store = ItemStore(source_id)
+        self.run_id = run_id
+        self.lease = lease
+        self.options = options
+        self.hash_pool = hash_pool
+        self.stable_ids = Capability.STABLE_IDS in source.capabilities
+        self.counts = Counts()
+        self.error_messages: list[str] = []
+        self.observed = 0
+        self.new_cursor: str | None = None
+        self._cursor = cursor
+        self._on_change = on_change
+        self._on_progress = on_progress
+        self._seen = bytearray()
+        self._deferred: list[Plan] = []
+        with engine.connect() as connection:
+            self.active_at_start = self.store.count_active(connection)
+
+    # -- SyncIndex -----------------------------------------------------------------------------
+
+    @property
+    def cursor(self) -> str | None:
+        return self._cursor
+
+    def observe(self, entries: Iterable[MediaEntry]) -> None:
+        batch: list[MediaEntry] = []
+        for entry in entries:
+            batch.append(entry)
+            if len(batch) >= self.options.batch_size:
+                self._process(batch)
+                batch = []
+        if batch:
+            self._process(batch)
+
+    def finish_scan(self) -> None:
+        self._resolve_deferred()
+        if self.observed == 0 and self.active_at_start > 0:
+            raise SourceUnreachable(
+                f"the listing came back empty while the index holds {self.active_at_start} "
+                "items; treating the source as unreachable, nothing was removed"
+            )
+        with self.engine.connect() as connection:
+            missing = array.array(
+                "q", (i for i, _p, _e in self.store.iter_active(connection) if not self._is_seen(i))
+            )
+        share, floor = self.options.mass_removal_share, self.options.mass_removal_min_items
+        too_many = len(missing) > share * self.active_at_start and self.active_at_start > floor
+        if missing and too_many and not self.options.allow_mass_removal:
+            self.counts.held_removals = len(missing)
+            raise MassRemovalHeld(len(missing), self.active_at_start)
+        self._remove(missing)
+
+    def apply(self, upserts: Iterable[MediaEntry], removed: Iterable[str]) -> None:
+        self.observe(upserts)
+        self._resolve_deferred()
+        gone = list(removed)
+        if gone:
+            with self.engine.connect() as connection:
+                rows = self.store.rows_by_external_id(connection, gone)
+            self._remove(array.array("q", (row.id for row in rows.values() if row.active)))
+
+    def is_known(self, source_id: str) -> bool:
+        query = select(
+            exists().where(
+                and_(
+                    media_items.c.source_id == self.store.source_id,
+                    media_items.c.external_id == source_id,
+                    media_items.c.active.is_(True),
+                )
+            )
+        )
+        with self.engine.connect() as connection:
+            return bool(connection.execute(query).scalar())
+
+    def save_cursor(self, cursor: str) -> None:
+        self.new_cursor = cursor
+
+    # -- matching ------------------------------------------------------------------------------
+
+    def _is_seen(self, item_id: int) -> bool:
+        index = item_id >> 3
+        return index < len(self._seen) and bool(self._seen[index] & (1 << (item_id & 7)))
+
+    def _mark(self, item_id: int) -> None:
+        index = item_id >> 3
+        if index >= len(self._seen):
+            self._seen.extend(bytes(index - len(self._seen) + 1 + len(self._seen) // 2))
+        self._seen[index] |= 1 << (item_id & 7)
+
+    def _unmark(self, item_id: int) -> None:
+        if self._is_seen(item_id):
+            self._seen[item_id >> 3] &= ~(1 << (item_id & 7)) & 0xFF
+
+    def _process(self, batch: Sequence[MediaEntry]) -> None:
+        self.observed += len(batch)
+        with self.engine.connect() as connection:
+            plans = self._plan(connection, batch)
+        self._execute(plans)
+        if self._on_progress is not None:
+            self._on_progress(self.observed)
+
+    def _plan(self, connection: Connection, batch: Sequence[MediaEntry]) -> list[Plan]:
+        by_path = self.store.rows_at_paths(connection, [e.path for e in batch])
+        plans: list[Plan] = []
+        unresolved: list[tuple[MediaEntry, ItemRow | None, list[ItemRow]]] = []
+        verify = self.options.verify
+        for entry in batch:
+            rows = by_path.get(entry.path, ())
+            active = next((r for r in rows if r.active and not self._is_seen(r.id)), None)
+            if active is not None and active.external_id == entry.source_id:
+                self._mark(active.id)
+                same = active.size == entry.size and active.mtime_us == mtime_us(entry.mtime)
+                if same and not verify and entry.sha256 in (None, active.sha256):
+                    self.counts.unchanged += 1
+                else:
+                    plans.append(Plan(entry, "content", active, entry.source_id))
+            else:
+                unresolved.append((entry, active, [r for r in rows if not r.active]))
+        if not unresolved:
+            return plans
+        by_id = self.store.rows_by_external_id(connection, [e.source_id for e, _, _ in unresolved])
+        claimed = {p.external_id for p in plans}
+        for entry, displaced, removed in unresolved:
+            row = by_id.get(entry.source_id)
+            if row is not None and not self._is_seen(row.id) and entry.source_id not in claimed:
+                self._mark(row.id)
+                same = row.size == entry.size and row.mtime_us == mtime_us(entry.mtime)
+                kind: PlanKind = "relocate" if same and not verify else "confirm"
+                plans.append(Plan(entry, kind, row, entry.source_id, displaced=displaced))
+                claimed.add(entry.source_id)
+                continue
+            # An identifier already claimed by another path (a hard link) gets an item of its own.
+            external_id = entry.source_id
+            if row is not None or entry.source_id in claimed:
+                external_id = f"{entry.source_id}@{entry.path}"
+            claimed.add(external_id)
+            plan = self._by_path(entry, displaced, removed, external_id)
+            if plan is not None:
+                plans.append(plan)
+        return plans
+
+    def _by_path(
+        self,
+        entry: MediaEntry,
+        displaced: ItemRow | None,
+        removed: Sequence[ItemRow],
+        external_id: str,
+    ) -> Plan | None:
+        """Matches by path; ``None`` when the decision must wait for the complete listing."""
+        if displaced is not None:
+            self._deferred.append(Plan(entry, "replace", displaced, external_id))
+            return None
+        if removed:
+            row = max(removed, key=lambda r: r.id)
+            self._mark(row.id)
+            return Plan(entry, "restore", row, external_id)
+        return Plan(entry, "add", None, external_id)
+
+    def _resolve_deferred(self) -> None:
+        """Replacements in place, decided once every move in the listing has claimed its item."""
+        deferred, self._deferred = self._deferred, []
+        plans: list[Plan] = []
+        for plan in deferred:
+            assert plan.row is not None
+            if self._is_seen(plan.row.id):
+                plans.append(Plan(plan.entry, "add", None, plan.external_id))
+            else:
+                self._mark(plan.row.id)
+                plans.append(plan)
+        for start in range(0, len(plans), self.options.batch_size):
+            self._execute(plans[start : start + self.options.batch_size])
+
+    # -- hashing and writing ---------------------------------------------------------------------
+
+    def _hash(self, plans: list[Plan]) -> list[Plan]:
+        """Fills ``sha256`` where needed, in parallel; drops (and reports) unreadable files."""
+        for plan in plans:
+            if plan.sha256 is None:
+                plan.sha256 = plan.entry.sha256
+        todo = [p for p in plans if p.needs_hash()]
+        if not todo:
+            return plans
+
+        def digest(plan: Plan) -> str | BaseException:
+            try:
+                return self.source.sha256(plan.entry)
+            except (OSError, SourceError) as exc:
+                if isinstance(exc, SourceUnreachable):
+                    raise
+                return exc
+
+        failed: set[int] = set()
+        for plan, result in zip(todo, self.hash_pool.map(digest, todo), strict=True):
+            if isinstance(result, BaseException):
+                failed.add(id(plan))
+                self._error(f"{plan.entry.path}: {result}")
+            else:
+                plan.sha256 = result
+        return [p for p in plans if id(p) not in failed]
+
+    def _error(self, message: str) -> None:
+        self.counts.errors += 1
+        if len(self.error_messages) < MAX_ERROR_MESSAGES:
+            self.error_messages.append(message)
+
+    def _execute(self, plans: list[Plan]) -> None:
+        plans = self._hash(plans)
+        now = utcnow()
+        inserts: list[Plan] = []
+        updates: list[dict[str, Any]] = []
+        events: list[tuple[Plan | None, int | None, ChangeKind, str | None]] = []
+        rekeys: list[int] = []
+        for plan in plans:
+            row = plan.row
+            reused = plan.kind == "confirm" and not self.stable_ids
+            if reused and row is not None and plan.sha256 != row.sha256:
+                # The identifier was reused by a different file: free it and match by path.
+                self._unmark(row.id)
+                rekeys.append(row.id)
+                if plan.displaced is not None:
+                    self._deferred.append(
+                        Plan(plan.entry, "replace", plan.displaced, plan.external_id, plan.sha256)
+                    )
+                    continue
+                plan = Plan(plan.entry, "add", None, plan.external_id, plan.sha256)
+                row = None
+            if plan.kind == "add" or row is None:
+                inserts.append(plan)
+                events.append((plan, None, ChangeKind.ADDED, None))
+                continue
+            sha = plan.sha256 if plan.sha256 is not None else row.sha256
+            content_changed = plan.entry.size != row.size or (
+                None not in (plan.sha256, row.sha256) and plan.sha256 != row.sha256
+            )
+            kinds: list[ChangeKind] = []
+            if plan.kind == "restore" or not row.active:
+                kinds.append(ChangeKind.RESTORED)
+            elif row.path != plan.entry.path:
+                same_folder = posixpath.dirname(row.path) == plan.entry.folder
+                kinds.append(ChangeKind.RENAMED if same_folder else ChangeKind.MOVED)
+            if content_changed and ChangeKind.RESTORED not in kinds:
+                kinds.append(ChangeKind.MODIFIED)
+            values = entry_values(plan.entry, sha, plan.external_id or row.external_id)
+            values.update(
+                id=row.id, active=True, removed_at=None, changed_at=now if kinds else row.changed_at
+            )
+            updates.append(values)
+            if not kinds:
+                self.counts.unchanged += 1
+            for kind in kinds:
+                events.append((None, row.id, kind, row.path))
+        self._write(inserts, updates, rekeys, events, now)
+
+    def _write(
+        self,
+        inserts: list[Plan],
+        updates: list[dict[str, Any]],
+        rekeys: list[int],
+        events: list[tuple[Plan | None, int | None, ChangeKind, str | None]],
+        now: datetime,
+    ) -> None:
+        if not (inserts or updates or rekeys or events):
+            return
+        changes: list[ItemChange] = []
+        with self.engine.connect() as connection:
+            transaction = connection.begin()
+            try:
+                if self.lease is not None:
+                    self.lease.renew(connection)
+                self.store.rekey(connection, rekeys)
+                self.store.update_items(connection, updates)
+                new_ids = self.store.insert_items(
+                    connection,
+                    [entry_values(p.entry, p.sha256, p.external_id) for p in inserts],
+                    now,
+                )
+                ids = {id(plan): item_id for plan, item_id in zip(inserts, new_ids, strict=True)}
+                rows: list[dict[str, Any]] = []
+                for plan, item_id, kind, old_path in events:
+                    target = ids[id(plan)] if plan is not None else item_id
+                    assert target is not None
+                    new_path = plan.entry.path if plan is not None else None
+                    rows.append(self._event(target, kind, old_path, new_path, now))
+                    changes.append(self._change(kind, target, rows[-1]))
+                if rows:
+                    ItemStore.insert_events(connection, rows)
+            except BaseException:
+                transaction.rollback()
+                raise
+            if self.options.dry_run:
+                transaction.rollback()
+            else:
+                transaction.commit()
+        for item_id in new_ids:
+            self._mark(item_id)
+        for change in changes:
+            self.counts.bump(change.kind)
+            if self._on_change is not None and not self.options.dry_run:
+                self._on_change(change)
+
+    def _event(
+        self, item_id: int, kind: ChangeKind, old: str | None, new: str | None, now: datetime
+    ) -> dict[str, Any]:
+        return {
+            "item_id": item_id,
+            "sync_run_id": None if self.options.dry_run else self.run_id,
+            "kind": kind.value,
+            "old_path": old if kind is not ChangeKind.ADDED else None,
+            "new_path": new,
+            "at": now,
+            "detail": None,
+        }
+
+    def _change(self, kind: ChangeKind, item_id: int, event: dict[str, Any]) -> ItemChange:
+        return ItemChange(
+            kind=kind,
+            source=self.source.name,
+            item_id=item_id,
+            path=event["new_path"] or event["old_path"] or "",
+            old_path=event["old_path"],
+            sync_run_id=self.run_id,
+        )
+
+    def _remove(self, item_ids: Sequence[int]) -> None:
+        if not item_ids:
+            return
+        with self.engine.connect() as connection:
+            paths = {}
+            for start in range(0, len(item_ids), self.options.batch_size):
+                ids = list(item_ids[start : start + self.options.batch_size])
+                rows = connection.execute(
+                    select(media_items.c.id, media_items.c.path).where(media_items.c.id.in_(ids))
+                )
+                paths.update({row.id: row.path for row in rows})
+        for start in range(0, len(item_ids), self.options.batch_size):
+            chunk = list(item_ids[start : start + self.options.batch_size])
+            self._write_removals(chunk, paths)
+
+    def _write_removals(self, item_ids: list[int], paths: dict[int, str]) -> None:
+        now = utcnow()
+        events = [self._event(i, ChangeKind.REMOVED, paths.get(i), None, now) for i in item_ids]
+        with self.engine.connect() as connection:
+            transaction = connection.begin()
+            try:
+                if self.lease is not None:
+                    self.lease.renew(connection)
+                self.store.mark_removed(connection, item_ids, now)
+                ItemStore.insert_events(connection, events)
+            except BaseException:
+                transaction.rollback()
+                raise
+            if self.options.dry_run:
+                transaction.rollback()
+            else:
+                transaction.commit()
+        for event in events:
+            change = self._change(ChangeKind.REMOVED, event["item_id"], event)
+            self.counts.bump(ChangeKind.REMOVED)
+            if self._on_change is not None and not self.options.dry_run:
+                self._on_change(change)

@@ -1,0 +1,214 @@
+"""The index as the sync engine reads and writes it: batched SQLAlchemy Core, no ORM.
+
+Reads are keyed lookups for one batch of listing entries (by path, by source identifier);
+writes are ``executemany`` statements, one transaction per batch together with the lease
+renewal, so a crash leaves whole batches or nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import attrs
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+
+from mediasync._db.schema import media_events, media_items
+from mediasync._models import MediaEntry
+
+__all__ = ["ItemRow", "ItemStore", "mtime_us"]
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ONE_US = timedelta(microseconds=1)
+# Keeps each IN (...) list and executemany chunk well inside every driver's limits.
+LOOKUP_CHUNK = 900
+
+_ROW_COLUMNS = (
+    media_items.c.id,
+    media_items.c.external_id,
+    media_items.c.path,
+    media_items.c.size,
+    media_items.c.mtime_us,
+    media_items.c.sha256,
+    media_items.c.active,
+    media_items.c.changed_at,
+)
+
+
+def mtime_us(moment: datetime) -> int:
+    """Exact integer microseconds since the epoch (no float rounding)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - EPOCH) // ONE_US
+
+
+@attrs.frozen(slots=True)
+class ItemRow:
+    id: int
+    external_id: str
+    path: str
+    size: int
+    mtime_us: int
+    sha256: str | None
+    active: bool
+    changed_at: datetime
+
+
+def _chunks(values: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def entry_values(entry: MediaEntry, sha256: str | None, external_id: str) -> dict[str, Any]:
+    """The ``media_items`` columns that come from a listing entry."""
+    origin = dict(entry.origin) or None
+    origin_id = origin.get("id") if origin else None
+    return {
+        "external_id": external_id,
+        "path": entry.path,
+        "name": entry.name,
+        "size": entry.size,
+        "mtime_us": mtime_us(entry.mtime),
+        "sha256": sha256,
+        "native_hash": entry.native_hash,
+        "mime_type": entry.mime_type,
+        "kind": entry.kind.value,
+        "width": entry.width,
+        "height": entry.height,
+        "duration": entry.duration,
+        "origin": origin,
+        "origin_id": None if origin_id is None else str(origin_id),
+    }
+
+
+class ItemStore:
+    """Queries and batched writes for one source's items."""
+
+    def __init__(self, source_id: int) -> None:
+        self.source_id = source_id
+        self._update = (
+            update(media_items)
+            .where(media_items.c.id == bindparam("b_id"))
+            .values(
+                {
+                    column: bindparam(f"b_{column}")
+                    for column in (
+                        "external_id",
+                        "path",
+                        "name",
+                        "size",
+                        "mtime_us",
+                        "sha256",
+                        "native_hash",
+                        "mime_type",
+                        "kind",
+                        "width",
+                        "height",
+                        "duration",
+                        "origin",
+                        "origin_id",
+                        "active",
+                        "removed_at",
+                        "changed_at",
+                    )
+                }
+            )
+        )
+
+    def rows_at_paths(
+        self, connection: Connection, paths: Sequence[str]
+    ) -> dict[str, list[ItemRow]]:
+        found: dict[str, list[ItemRow]] = {}
+        for chunk in _chunks(paths):
+            query = select(*_ROW_COLUMNS).where(
+                and_(media_items.c.source_id == self.source_id, media_items.c.path.in_(chunk))
+            )
+            for row in connection.execute(query):
+                found.setdefault(row.path, []).append(ItemRow(*row))
+        return found
+
+    def rows_by_external_id(
+        self, connection: Connection, external_ids: Sequence[str]
+    ) -> dict[str, ItemRow]:
+        found: dict[str, ItemRow] = {}
+        for chunk in _chunks(external_ids):
+            query = select(*_ROW_COLUMNS).where(
+                and_(
+                    media_items.c.source_id == self.source_id,
+                    media_items.c.external_id.in_(chunk),
+                )
+            )
+            for row in connection.execute(query):
+                found[row.external_id] = ItemRow(*row)
+        return found
+
+    def count_active(self, connection: Connection) -> int:
+        query = select(func.count()).where(
+            and_(media_items.c.source_id == self.source_id, media_items.c.active.is_(True))
+        )
+        return int(connection.execute(query).scalar_one())
+
+    def iter_active(self, connection: Connection) -> Iterator[tuple[int, str, str]]:
+        """(id, path, external_id) of every active item, streamed in id order."""
+        query = (
+            select(media_items.c.id, media_items.c.path, media_items.c.external_id)
+            .where(and_(media_items.c.source_id == self.source_id, media_items.c.active.is_(True)))
+            .order_by(media_items.c.id)
+            .execution_options(yield_per=5000)
+        )
+        for row in connection.execute(query):
+            yield row.id, row.path, row.external_id
+
+    def insert_items(
+        self, connection: Connection, rows: Sequence[dict[str, Any]], now: datetime
+    ) -> list[int]:
+        """Inserts new items; returns their ids in the order given."""
+        ids: list[int] = []
+        for chunk in _chunks(rows):
+            values = [
+                {
+                    **row,
+                    "source_id": self.source_id,
+                    "active": True,
+                    "first_seen_at": now,
+                    "changed_at": now,
+                }
+                for row in chunk
+            ]
+            result = connection.execute(
+                insert(media_items).returning(media_items.c.id, sort_by_parameter_order=True),
+                values,
+            )
+            ids.extend(result.scalars().all())
+        return ids
+
+    def update_items(self, connection: Connection, rows: Iterable[dict[str, Any]]) -> None:
+        """Rewrites items; each dict holds every column of ``entry_values`` plus id and state."""
+        params = [{f"b_{key}": value for key, value in row.items()} for row in rows]
+        for chunk in _chunks(params):
+            connection.execute(self._update, chunk)
+
+    def rekey(self, connection: Connection, item_ids: Iterable[int]) -> None:
+        """Frees the identifiers of items whose identity turned out to be reused elsewhere."""
+        params = [{"b_id": item_id, "b_suffix": f"~stale{item_id}"} for item_id in item_ids]
+        if params:
+            statement = (
+                update(media_items)
+                .where(media_items.c.id == bindparam("b_id"))
+                .values(external_id=media_items.c.external_id + bindparam("b_suffix"))
+            )
+            connection.execute(statement, params)
+
+    def mark_removed(self, connection: Connection, item_ids: Sequence[int], now: datetime) -> None:
+        for chunk in _chunks(item_ids):
+            connection.execute(
+                update(media_items)
+                .where(media_items.c.id.in_(chunk))
+                .values(active=False, removed_at=now, changed_at=now)
+            )
+
+    @staticmethod
+    def insert_events(connection: Connection, events: Sequence[dict[str, Any]]) -> None:
+        for chunk in _chunks(events):
+            connection.execute(insert(media_events), list(chunk))
