@@ -50,6 +50,9 @@ class SyncConfig:
     mass_removal_share: float = attrs.field(default=0.2, validator=_share)
     mass_removal_min_items: int = 50
     hash_workers: int = attrs.field(default=4, validator=_positive)
+    lease_seconds: int = attrs.field(default=120, validator=_positive)
+    """How long a sync holds a source without renewing; a crashed holder's lease lapses then."""
+    max_backoff_seconds: int = attrs.field(default=3600, validator=_positive)
 
 
 @attrs.frozen(slots=True)

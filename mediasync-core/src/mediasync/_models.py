@@ -141,6 +141,8 @@ class RunStatus(enum.StrEnum):
     FAILED = "failed"
     HELD = "held"
     """Finished, but removals were held back by the mass-removal gate."""
+    CANCELLED = "cancelled"
+    """Stopped between two batches because the worker was asked to stop."""
 
 
 @attrs.frozen(slots=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import array
 import posixpath
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from datetime import datetime
@@ -31,16 +32,20 @@ from sqlalchemy import Connection, Engine, and_, exists, select
 
 from mediasync._db.schema import media_items
 from mediasync._db.sources import utcnow
-from mediasync._errors import SourceError, SourceUnreachable
+from mediasync._errors import MediasyncError, SourceError, SourceUnreachable
 from mediasync._models import Capability, ChangeKind, ItemChange, MediaEntry
 from mediasync._source import Source
 from mediasync._sync.lease import Lease
 from mediasync._sync.store import ItemRow, ItemStore, entry_values, mtime_us
 
-__all__ = ["IndexSession", "MassRemovalHeld", "SyncOptions"]
+__all__ = ["IndexSession", "MassRemovalHeld", "RunCancelled", "SyncOptions"]
 
 PlanKind = Literal["content", "relocate", "confirm", "replace", "restore", "add"]
 MAX_ERROR_MESSAGES = 20
+
+
+class RunCancelled(MediasyncError):
+    """The worker is stopping: the run ends between two batches, each batch whole."""
 
 
 class MassRemovalHeld(Exception):
@@ -110,8 +115,10 @@ class IndexSession:
         cursor: str | None = None,
         on_change: Callable[[ItemChange], None] | None = None,
         on_progress: Callable[[int], None] | None = None,
+        cancel: threading.Event | None = None,
     ) -> None:
         self.engine = engine
+        self.cancel = cancel
         self.source = source
         self.store = ItemStore(source_id)
         self.run_id = run_id
@@ -149,6 +156,8 @@ class IndexSession:
 
     def finish_scan(self) -> None:
         self._resolve_deferred()
+        if self.cancel is not None and self.cancel.is_set():
+            raise RunCancelled("stopped before removals: the worker is shutting down")
         if self.observed == 0 and self.active_at_start > 0:
             raise SourceUnreachable(
                 f"the listing came back empty while the index holds {self.active_at_start} "
@@ -207,6 +216,10 @@ class IndexSession:
             self._seen[item_id >> 3] &= ~(1 << (item_id & 7)) & 0xFF
 
     def _process(self, batch: Sequence[MediaEntry]) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise RunCancelled("stopped before the next batch: the worker is shutting down")
+        if self.lease is not None:
+            self.lease.renew_if_due(self.engine)
         self.observed += len(batch)
         with self.engine.connect() as connection:
             plans = self._plan(connection, batch)
@@ -323,7 +336,7 @@ class IndexSession:
         now = utcnow()
         inserts: list[Plan] = []
         updates: list[dict[str, Any]] = []
-        events: list[tuple[Plan | None, int | None, ChangeKind, str | None]] = []
+        events: list[tuple[Plan | None, int | None, ChangeKind, str | None, str | None]] = []
         rekeys: list[int] = []
         for plan in plans:
             row = plan.row
@@ -341,7 +354,7 @@ class IndexSession:
                 row = None
             if plan.kind == "add" or row is None:
                 inserts.append(plan)
-                events.append((plan, None, ChangeKind.ADDED, None))
+                events.append((plan, None, ChangeKind.ADDED, None, plan.entry.path))
                 continue
             sha = plan.sha256 if plan.sha256 is not None else row.sha256
             content_changed = plan.entry.size != row.size or (
@@ -363,7 +376,7 @@ class IndexSession:
             if not kinds:
                 self.counts.unchanged += 1
             for kind in kinds:
-                events.append((None, row.id, kind, row.path))
+                events.append((None, row.id, kind, row.path, plan.entry.path))
         self._write(inserts, updates, rekeys, events, now)
 
     def _write(
@@ -371,7 +384,7 @@ class IndexSession:
         inserts: list[Plan],
         updates: list[dict[str, Any]],
         rekeys: list[int],
-        events: list[tuple[Plan | None, int | None, ChangeKind, str | None]],
+        events: list[tuple[Plan | None, int | None, ChangeKind, str | None, str | None]],
         now: datetime,
     ) -> None:
         if not (inserts or updates or rekeys or events):
@@ -391,10 +404,9 @@ class IndexSession:
                 )
                 ids = {id(plan): item_id for plan, item_id in zip(inserts, new_ids, strict=True)}
                 rows: list[dict[str, Any]] = []
-                for plan, item_id, kind, old_path in events:
+                for plan, item_id, kind, old_path, new_path in events:
                     target = ids[id(plan)] if plan is not None else item_id
                     assert target is not None
-                    new_path = plan.entry.path if plan is not None else None
                     rows.append(self._event(target, kind, old_path, new_path, now))
                     changes.append(self._change(kind, target, rows[-1]))
                 if rows:

@@ -73,6 +73,12 @@ class Lease:
             raise LeaseLost(f"lost the lease on source {self.source_id} to another sync")
         self.expires_at = expires
 
+    def renew_if_due(self, engine: Engine) -> None:
+        """Renews once a third of the lease has passed: long listings without writes keep it."""
+        if self.expires_at - utcnow() < self.ttl * 2 / 3:
+            with engine.begin() as connection:
+                self.renew(connection)
+
     def release(self, engine: Engine) -> None:
         with engine.begin() as connection:
             connection.execute(

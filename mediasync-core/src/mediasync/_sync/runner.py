@@ -7,6 +7,8 @@ the observers hear about it.
 
 from __future__ import annotations
 
+import random
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -20,12 +22,14 @@ from mediasync._db.schema import sources, sync_runs
 from mediasync._db.sources import SourceRecord, get_source, utcnow
 from mediasync._errors import MediasyncError, SourceUnreachable
 from mediasync._models import ItemChange, RunStatus, SyncCounts, SyncRun, Trigger
-from mediasync._sync.index import IndexSession, MassRemovalHeld, SyncOptions
-from mediasync._sync.lease import Lease, LeaseHeld, acquire, default_owner
+from mediasync._sync.index import IndexSession, MassRemovalHeld, RunCancelled, SyncOptions
+from mediasync._sync.lease import Lease, LeaseHeld, LeaseLost, acquire, default_owner
+from mediasync._sync.schedule import next_due
 
 __all__ = ["SyncReport", "sync_source"]
 
 WAIT_POLL_SECONDS = 0.5
+_rng = random.Random()
 
 
 @attrs.frozen(slots=True)
@@ -36,27 +40,25 @@ class SyncReport:
     dry_run: bool = False
 
 
+@attrs.define
+class _Outcome:
+    status: RunStatus = RunStatus.OK
+    error: str | None = None
+    session: IndexSession | None = None
+    cursor: str | None = None
+    root_identity: str | None = None
+    lease_lost: bool = False
+
+
 def _acquire(app: App, record: SourceRecord, owner: str, wait: bool) -> Lease:
+    ttl = timedelta(seconds=app.config.sync.lease_seconds)
     while True:
         try:
-            return acquire(app.engine, record.id, owner)
+            return acquire(app.engine, record.id, owner, ttl)
         except LeaseHeld:
             if not wait:
                 raise
             time.sleep(WAIT_POLL_SECONDS)
-
-
-def _close_interrupted_runs(app: App, source_id: int) -> None:
-    with app.engine.begin() as connection:
-        connection.execute(
-            update(sync_runs)
-            .where(and_(sync_runs.c.source_id == source_id, sync_runs.c.status == "running"))
-            .values(
-                status=RunStatus.FAILED.value,
-                finished_at=utcnow(),
-                error="interrupted: the process running it stopped",
-            )
-        )
 
 
 def _start_run(
@@ -64,6 +66,15 @@ def _start_run(
 ) -> tuple[int, datetime]:
     started = utcnow()
     with app.engine.begin() as connection:
+        connection.execute(
+            update(sync_runs)
+            .where(and_(sync_runs.c.source_id == record.id, sync_runs.c.status == "running"))
+            .values(
+                status=RunStatus.FAILED.value,
+                finished_at=started,
+                error="interrupted: the process running it stopped",
+            )
+        )
         run_id = connection.execute(
             insert(sync_runs)
             .values(
@@ -88,9 +99,15 @@ def sync_source(
     worker: str | None = None,
     wait: bool = False,
     accept_root_change: bool = False,
+    lease: Lease | None = None,
+    cancel: threading.Event | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> SyncReport:
     """Syncs source ``name`` once and records the run.
+
+    Args:
+        lease: a lease the caller already holds (the worker's claim); else one is taken here.
+        cancel: set it to stop the run between two batches.
 
     Raises:
         UsageError: unknown source, type or strategy. LeaseHeld: another sync is running.
@@ -105,65 +122,34 @@ def sync_source(
     source_type = app.plugins.source_type(record.type)
     strategy_name = record.strategy or source_type.default_strategy
     strategy_type = app.plugins.strategy(strategy_name)
-    owner = worker or default_owner()
+    owner = lease.owner if lease is not None else worker or default_owner()
     clock = time.perf_counter()
-    lease = _acquire(app, record, owner, wait)
+    lease = lease or _acquire(app, record, owner, wait)
     try:
-        _close_interrupted_runs(app, record.id)
-        run_id, started = (
-            (0, utcnow())
-            if options.dry_run
-            else _start_run(app, record, strategy_name, trigger, owner)
-        )
-        status, error, session = RunStatus.OK, None, None
-        root_identity = record.root_identity
-        cursor = record.cursor
+        if options.dry_run:
+            run_id, started = 0, utcnow()
+        else:
+            run_id, started = _start_run(app, record, strategy_name, trigger, owner)
+        outcome = _Outcome(cursor=record.cursor, root_identity=record.root_identity)
         try:
-            with (
-                app.open_source(record) as source,
-                ThreadPoolExecutor(
-                    app.config.sync.hash_workers, thread_name_prefix="mediasync-hash"
-                ) as pool,
-            ):
-                current = source.root_identity()
-                if (
-                    record.root_identity is not None
-                    and current != record.root_identity
-                    and not accept_root_change
-                ):
-                    raise SourceUnreachable(
-                        f"the root of source '{name}' is not the folder indexed before "
-                        "(unmounted or replaced?); nothing was changed. If it was moved on "
-                        "purpose, sync with --accept-root-change"
-                    )
-                root_identity = current or root_identity
-
-                def changed(change: ItemChange) -> None:
-                    app.plugins.notify("item_changed", change=change)
-
-                session = IndexSession(
-                    app.engine,
-                    source,
-                    record.id,
-                    run_id,
-                    lease,
-                    options,
-                    pool,
-                    cursor=record.cursor,
-                    on_change=changed,
-                    on_progress=on_progress,
-                )
-                strategy_type().run(source, session)
-                cursor = session.new_cursor or cursor
-        except MassRemovalHeld as exc:
-            status, error = RunStatus.HELD, str(exc)
-        except MediasyncError as exc:
-            status, error = RunStatus.FAILED, str(exc)
-        except Exception as exc:
-            status, error = RunStatus.FAILED, f"unexpected {type(exc).__name__}: {exc}"
-            _finish(app, record, run_id, status, error, session, cursor, root_identity, options)
+            _run(
+                app,
+                record,
+                strategy_type(),
+                run_id,
+                lease,
+                options,
+                accept_root_change,
+                cancel,
+                on_progress,
+                outcome,
+            )
+        except BaseException as exc:
+            outcome.status = RunStatus.FAILED
+            outcome.error = f"unexpected {type(exc).__name__}: {exc}"
+            _finish(app, record, run_id, outcome, options)
             raise
-        run = _finish(app, record, run_id, status, error, session, cursor, root_identity, options)
+        run = _finish(app, record, run_id, outcome, options)
         run = attrs.evolve(
             run, strategy=strategy_name, trigger=trigger, started_at=started, worker=owner
         )
@@ -171,21 +157,73 @@ def sync_source(
         lease.release(app.engine)
     if not options.dry_run:
         app.plugins.notify("sync_finished", run=run)
+    session = outcome.session
     errors = tuple(session.error_messages) if session is not None else ()
     return SyncReport(run, time.perf_counter() - clock, errors, options.dry_run)
 
 
-def _finish(
+def _run(
     app: App,
     record: SourceRecord,
+    strategy: object,
     run_id: int,
-    status: RunStatus,
-    error: str | None,
-    session: IndexSession | None,
-    cursor: str | None,
-    root_identity: str | None,
+    lease: Lease,
     options: SyncOptions,
+    accept_root_change: bool,
+    cancel: threading.Event | None,
+    on_progress: Callable[[int], None] | None,
+    outcome: _Outcome,
+) -> None:
+    """Runs the strategy, recording how it ended on ``outcome`` (only the unexpected escapes)."""
+    from mediasync._strategy import SyncStrategy
+
+    assert isinstance(strategy, SyncStrategy)
+    try:
+        with (
+            app.open_source(record) as source,
+            ThreadPoolExecutor(app.config.sync.hash_workers, "mediasync-hash") as pool,
+        ):
+            current = source.root_identity()
+            if record.root_identity not in (None, current) and not accept_root_change:
+                raise SourceUnreachable(
+                    f"the root of source '{record.name}' is not the folder indexed before "
+                    "(unmounted or replaced?); nothing was changed. If it was replaced on "
+                    "purpose, sync with --accept-root-change"
+                )
+            outcome.root_identity = current or record.root_identity
+
+            def changed(change: ItemChange) -> None:
+                app.plugins.notify("item_changed", change=change)
+
+            outcome.session = IndexSession(
+                app.engine,
+                source,
+                record.id,
+                run_id,
+                lease,
+                options,
+                pool,
+                cursor=record.cursor,
+                on_change=changed,
+                on_progress=on_progress,
+                cancel=cancel,
+            )
+            strategy.run(source, outcome.session)
+            outcome.cursor = outcome.session.new_cursor or record.cursor
+    except MassRemovalHeld as exc:
+        outcome.status, outcome.error = RunStatus.HELD, str(exc)
+    except RunCancelled as exc:
+        outcome.status, outcome.error = RunStatus.CANCELLED, str(exc)
+    except LeaseLost as exc:
+        outcome.status, outcome.error, outcome.lease_lost = RunStatus.FAILED, str(exc), True
+    except MediasyncError as exc:
+        outcome.status, outcome.error = RunStatus.FAILED, str(exc)
+
+
+def _finish(
+    app: App, record: SourceRecord, run_id: int, outcome: _Outcome, options: SyncOptions
 ) -> SyncRun:
+    session = outcome.session
     counts = SyncCounts(**attrs.asdict(session.counts)) if session is not None else SyncCounts()
     finished = utcnow()
     run = SyncRun(
@@ -193,28 +231,40 @@ def _finish(
         source=record.name,
         strategy=record.strategy or "",
         trigger=Trigger.CLI,
-        status=status,
+        status=outcome.status,
         started_at=finished,
         finished_at=finished,
         counts=counts,
-        error=error,
+        error=outcome.error,
     )
     if options.dry_run:
         return run
-    ok = status is not RunStatus.FAILED
-    interval = record.interval_seconds or app.config.sync.interval_seconds
     with app.engine.begin() as connection:
         connection.execute(
             update(sync_runs)
             .where(sync_runs.c.id == run_id)
-            .values(status=status.value, finished_at=finished, error=error, **attrs.asdict(counts))
+            .values(
+                status=outcome.status.value,
+                finished_at=finished,
+                error=outcome.error,
+                **attrs.asdict(counts),
+            )
         )
-        source_values: dict[str, object] = {
-            "consecutive_failures": 0 if ok else sources.c.consecutive_failures + 1,
-            "next_due_at": finished + timedelta(seconds=interval),
+        if outcome.lease_lost:
+            return run  # the source belongs to another worker now: leave its state alone
+        failed = outcome.status is RunStatus.FAILED
+        failures = record.consecutive_failures + 1 if failed else 0
+        interval = record.interval_seconds or app.config.sync.interval_seconds
+        values: dict[str, object] = {
+            "consecutive_failures": failures,
+            "next_due_at": next_due(
+                finished, interval, failures, app.config.sync.max_backoff_seconds, _rng
+            ),
             "updated_at": finished,
         }
-        if ok:
-            source_values.update(cursor=cursor, root_identity=root_identity)
-        connection.execute(update(sources).where(sources.c.id == record.id).values(**source_values))
+        if not failed and outcome.status is not RunStatus.CANCELLED:
+            values.update(cursor=outcome.cursor, root_identity=outcome.root_identity)
+        if outcome.status is RunStatus.CANCELLED:
+            values["next_due_at"] = finished  # due again at once for whoever runs next
+        connection.execute(update(sources).where(sources.c.id == record.id).values(**values))
     return run

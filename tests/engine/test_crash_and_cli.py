@@ -1,0 +1,152 @@
+"""The command line end to end, and a kill -9 in the middle of a run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from indexing import jpeg
+from sqlalchemy import create_engine, func, select
+from support import CliRun, json_output
+
+from mediasync._db.schema import media_items, sync_runs
+
+
+def _engine(database_url: str):  # type: ignore[no-untyped-def]
+    return create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
+
+
+def test_sync_path_registers_then_reuses_a_local_source(
+    run: CliRun, tmp_path: Path, database_url: str
+) -> None:
+    folder = tmp_path / "Holiday Pics"
+    jpeg(folder / "a.jpg")
+    first = run(["--db", database_url, "sync", str(folder)])
+    assert first.exit_code == 0, first.output
+    assert "registered local source 'Holiday-Pics'" in first.stderr
+    assert first.stdout.startswith("Holiday-Pics: +1 added, 0 moved, 0 renamed, 0 removed")
+    again = json_output(run(["--db", database_url, "sync", str(folder), "--json"]))
+    assert again[0]["source"] == "Holiday-Pics"
+    assert again[0]["counts"]["unchanged"] == 1
+    sources = json_output(run(["--db", database_url, "sources", "list", "--json"]))
+    assert [s["name"] for s in sources] == ["Holiday-Pics"]
+    by_alias = run(["--db", database_url, "sync-media", "Holiday-Pics"])
+    assert by_alias.exit_code == 0
+
+
+def test_status_and_items_commands(run: CliRun, tmp_path: Path, database_url: str) -> None:
+    folder = tmp_path / "pics"
+    jpeg(folder / "a.jpg")
+    jpeg(folder / "sub" / "b.jpg")
+    assert run(["--db", database_url, "sync", str(folder)]).exit_code == 0
+    (folder / "a.jpg").rename(folder / "c.jpg")
+    assert run(["--db", database_url, "sync", "pics"]).exit_code == 0
+    status = json_output(run(["--db", database_url, "status", "--json"]))
+    assert status[0]["health"] == "ok"
+    assert status[0]["items"] == {"active": 2, "removed": 0}
+    assert status[0]["last_run"]["counts"]["renamed"] == 1
+    alias = json_output(run(["--db", database_url, "sync-status", "pics", "--json"]))
+    assert alias[0]["name"] == "pics"
+    items = json_output(run(["--db", database_url, "items", "list", "--json"]))
+    assert sorted(i["path"] for i in items) == ["c.jpg", "sub/b.jpg"]
+    fields = {
+        "id",
+        "source",
+        "source_id",
+        "path",
+        "name",
+        "size",
+        "mtime",
+        "sha256",
+        "mime_type",
+        "kind",
+        "active",
+        "first_seen",
+        "changed_at",
+        "removed_at",
+    }
+    assert fields <= set(items[0])
+    renamed = next(i for i in items if i["path"] == "c.jpg")
+    shown = json_output(run(["--db", database_url, "items", "show", str(renamed["id"]), "--json"]))
+    assert [e["kind"] for e in shown["events"]] == ["added", "renamed"]
+    assert shown["events"][1]["old_path"] == "a.jpg"
+    missing = run(["--db", database_url, "items", "show", "99999"])
+    assert missing.exit_code == 2
+
+
+def test_unknown_source_and_no_target(run: CliRun, database_url: str) -> None:
+    result = run(["--db", database_url, "sync", "nope"])
+    assert result.exit_code == 2
+    assert "no source named 'nope'" in result.stderr
+    result = run(["--db", database_url, "sync"])
+    assert result.exit_code == 2
+    result = run(["--db", database_url, "sync", "./does/not/exist"])
+    assert result.exit_code == 2
+    assert "is not a directory" in result.stderr
+
+
+def test_failed_sync_exits_1_with_one_line(run: CliRun, tmp_path: Path, database_url: str) -> None:
+    folder = tmp_path / "gone"
+    jpeg(folder / "a.jpg")
+    assert run(["--db", database_url, "sync", str(folder)]).exit_code == 0
+    (folder / "a.jpg").unlink()
+    folder.rmdir()
+    result = run(["--db", database_url, "sync", "gone"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: gone: ")
+    items = json_output(run(["--db", database_url, "items", "list", "--json"]))
+    assert len(items) == 1
+
+
+@pytest.mark.slow
+def test_kill_9_mid_run_then_a_clean_run_converges(tmp_path: Path, database_url: str) -> None:
+    folder = tmp_path / "big"
+    for i in range(6000):
+        jpeg(folder / f"d{i % 30}" / f"{i:05}.jpg", size=4096, seed=i)
+    env = {**os.environ, "MEDIASYNC_DATABASE_URL": database_url, "MEDIASYNC_SYNC_HASH_WORKERS": "1"}
+    command = [sys.executable, "-m", "mediasync", "sync", str(folder)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    engine = _engine(database_url)
+    try:
+        deadline = time.monotonic() + 60
+        committed = 0
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                with engine.connect() as connection:
+                    committed = connection.execute(
+                        select(func.count()).select_from(media_items)
+                    ).scalar_one()
+            except Exception:
+                committed = 0
+            if committed > 0:
+                break
+            time.sleep(0.01)
+        assert process.poll() is None, "the run finished before it could be killed"
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        assert 0 < committed < 6000
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(media_items.c.path, media_items.c.external_id, media_items.c.active)
+            ).all()
+            runs = connection.execute(
+                select(sync_runs.c.status, sync_runs.c.error).order_by(sync_runs.c.id)
+            ).all()
+        assert len(rows) == 6000
+        assert len({r.path for r in rows}) == 6000
+        assert len({r.external_id for r in rows}) == 6000
+        assert all(r.active for r in rows)
+        assert runs[0].status == "failed"
+        assert "interrupted" in runs[0].error
+        assert runs[-1].status == "ok"
+    finally:
+        if process.poll() is None:
+            process.kill()
+        engine.dispose()
