@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import attrs
-from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
 
 from mediasync._errors import ConfigError
 from mediasync._settings import first_error, structure_strict
@@ -176,6 +175,8 @@ def load_config(
     _merge(merged, env_layer, "environment", origins)
     origins.update(env_origins)
     _merge(merged, overrides or {}, "command line", origins)
+
+    from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
 
     try:
         return structure_strict(AppConfig, merged)

@@ -7,15 +7,14 @@ before anything is stored, and redacted whenever settings are shown.
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import attrs
-import cattrs
-from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
 
 from mediasync._errors import SettingsError
 from mediasync._secret import (
@@ -25,6 +24,10 @@ from mediasync._secret import (
     describe_reference,
     parse_reference,
 )
+
+if TYPE_CHECKING:
+    # cattrs costs ~10 ms to import: only commands that structure settings pay for it.
+    import cattrs
 
 __all__ = [
     "NoSettings",
@@ -80,6 +83,8 @@ def _structure_secret(value: Any, _type: Any) -> Secret:
 
 def make_converter() -> cattrs.Converter:
     """A strict converter: extra keys refused, strings from the command line coerced sensibly."""
+    import cattrs
+
     converter = cattrs.Converter(forbid_extra_keys=True)
     converter.register_structure_hook(bool, _structure_bool)
     converter.register_structure_hook(int, _structure_int)
@@ -92,11 +97,16 @@ def make_converter() -> cattrs.Converter:
     return converter
 
 
-_converter = make_converter()
+@functools.cache
+def shared_converter() -> cattrs.Converter:
+    """The one converter every plugin's settings go through, made on first use."""
+    return make_converter()
 
 
 def first_error(exc: BaseException, prefix: str = "") -> tuple[str, str]:
     """Walks a cattrs error tree to the first leaf: (dotted key, reason)."""
+    from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+
     if isinstance(exc, ForbiddenExtraKeysError):
         extra = sorted(exc.extra_fields)
         return ".".join(filter(None, [prefix, extra[0]])), "unknown key"
@@ -121,7 +131,7 @@ def first_error(exc: BaseException, prefix: str = "") -> tuple[str, str]:
 
 def structure_strict(cls: type[T], raw: Mapping[str, Any]) -> T:
     """Structures with the shared converter; raw cattrs errors are left for the caller to word."""
-    return _converter.structure(dict(raw), cls)
+    return shared_converter().structure(dict(raw), cls)
 
 
 def parse_settings(cls: type[T], raw: Mapping[str, Any], *, owner: str) -> T:
@@ -132,6 +142,8 @@ def parse_settings(cls: type[T], raw: Mapping[str, Any], *, owner: str) -> T:
         raw: key → value, values as strings from the command line or JSON types from storage.
         owner: who the settings belong to, for the message ("source 'photos' (gdrive)").
     """
+    from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
+
     if not attrs.has(cast(type, cls)):
         raise TypeError(f"settings class {cls!r} of {owner} is not an attrs class")
     try:
@@ -183,7 +195,7 @@ def seal_settings(
         else:
             resolved[key] = value
     parsed = parse_settings(cls, resolved, owner=owner)
-    stored: dict[str, Any] = _converter.unstructure(parsed)
+    stored: dict[str, Any] = shared_converter().unstructure(parsed)
     for key in secrets:
         if stored.get(key) is None:
             continue

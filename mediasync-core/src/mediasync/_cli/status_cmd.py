@@ -82,6 +82,7 @@ def status_command(state: CliState, name: str | None, as_json: bool) -> None:
                 "items": item_counts(connection, r.id),
                 "last_run": runs.get(r.id),
                 "next_due_at": r.next_due_at,
+                "lease_expires_at": r.lease_expires_at,
                 "lease_owner": r.lease_owner,
             }
             for r in records
@@ -103,5 +104,9 @@ def status_command(state: CliState, name: str | None, as_json: bool) -> None:
             )
             if last and last["error"]:
                 click.echo(f"  error: {last['error']}")
+            if entry["next_due_at"] is not None:
+                click.echo(f"  next due {entry['next_due_at']:%Y-%m-%d %H:%M:%S} UTC")
+            if entry["lease_owner"]:
+                click.echo(f"  being synced by {entry['lease_owner']}")
 
     emit(data, as_json, text)

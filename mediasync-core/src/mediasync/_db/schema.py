@@ -96,6 +96,7 @@ sync_runs = Table(
     Column("trigger", String(20), nullable=False),
     Column("worker", String(200)),
     Column("status", String(20), nullable=False),
+    Column("due_at", UTCDateTime),
     Column("started_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime),
     Column("added", Integer, nullable=False, default=0),

@@ -64,6 +64,7 @@ def _acquire(app: App, record: SourceRecord, owner: str, wait: bool) -> Lease:
 def _start_run(
     app: App, record: SourceRecord, strategy: str, trigger: Trigger, worker: str
 ) -> tuple[int, datetime]:
+    """Closes runs left "running" by a dead process (we hold the lease) and opens ours."""
     started = utcnow()
     with app.engine.begin() as connection:
         connection.execute(
@@ -83,6 +84,7 @@ def _start_run(
                 trigger=trigger.value,
                 worker=worker,
                 status=RunStatus.RUNNING.value,
+                due_at=record.next_due_at,
                 started_at=started,
             )
             .returning(sync_runs.c.id)

@@ -95,6 +95,7 @@ def upgrade() -> None:
         sa.Column("trigger", sa.String(length=20), nullable=False),
         sa.Column("worker", sa.String(length=200), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("added", sa.Integer(), nullable=False),

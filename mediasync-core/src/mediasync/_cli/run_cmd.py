@@ -1,0 +1,53 @@
+"""``mediasync run``: the long-running worker (``--once`` for cron and systemd timers)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from types import FrameType
+
+import click
+
+from mediasync._cli.output import CliState, pass_state
+
+
+@click.command("run")
+@click.option("--once", is_flag=True, help="Sync what is due now, then exit.")
+@click.option("--worker-id", help="Name of this worker in leases and runs (default host:pid).")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    help="Log lines as text or one JSON object each (default from config: log_format).",
+)
+@pass_state
+def run_command(state: CliState, once: bool, worker_id: str | None, log_format: str | None) -> None:
+    """Keep every enabled source in sync on its interval; stop with SIGTERM or Ctrl-C."""
+    from mediasync._logging import configure_logging
+    from mediasync._sync.lease import default_owner
+    from mediasync._sync.worker import Worker
+
+    app = state.app
+    configure_logging(log_format or app.config.log_format, state.verbose)  # type: ignore[arg-type]
+    worker = Worker(app, worker_id or default_owner(), once=once)
+    signals = {"count": 0}
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        signals["count"] += 1
+        if signals["count"] > 1:
+            # Every batch is its own transaction: leaving now loses at most the batch in flight.
+            os._exit(128 + signum)
+        worker.stop.set()
+        click.echo(
+            f"mediasync: {signal.Signals(signum).name}: stopping after the current batch "
+            "(again to exit at once)",
+            err=True,
+        )
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        worker.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    sys.stdout.flush()
