@@ -13,9 +13,10 @@ if TYPE_CHECKING:
 
 @hookimpl
 def register_sync_strategies(register: Callable[[type[Any]], None]) -> None:
-    from mediasync._sync.strategies import ScanStrategy
+    from mediasync._sync.strategies import ChangeFeedStrategy, ScanStrategy
 
     register(ScanStrategy)
+    register(ChangeFeedStrategy)
 
 
 @hookimpl

@@ -274,7 +274,12 @@ class IndexSession:
         removed: Sequence[ItemRow],
         external_id: str,
     ) -> Plan | None:
-        """Matches by path; ``None`` when the decision must wait for the complete listing."""
+        """Matches by path; ``None`` when the decision must wait for the complete listing.
+
+        Only for sources without stable identifiers: with them, a new id is a new item.
+        """
+        if self.stable_ids:
+            return Plan(entry, "add", None, external_id)
         if displaced is not None:
             self._deferred.append(Plan(entry, "replace", displaced, external_id))
             return None
