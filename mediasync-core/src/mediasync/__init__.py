@@ -45,6 +45,7 @@ from mediasync._secret import Secret
 from mediasync._settings import NoSettings
 from mediasync._source import ChangePage, Source
 from mediasync._strategy import SyncIndex, SyncStrategy
+from mediasync._workspace import SourceInfo, Workspace
 from mediasync.hookspecs import hookimpl
 
 __version__ = "0.1.0"
@@ -78,6 +79,7 @@ __all__ = [
     "SettingsError",
     "Source",
     "SourceError",
+    "SourceInfo",
     "SourceUnreachable",
     "SyncCounts",
     "SyncIndex",
@@ -85,6 +87,7 @@ __all__ = [
     "SyncStrategy",
     "Trigger",
     "UsageError",
+    "Workspace",
     "__version__",
     "hookimpl",
 ]

@@ -7,6 +7,7 @@ and registered on its own, and whatever goes wrong is recorded against that plug
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 from collections.abc import Iterable, Mapping
@@ -25,6 +26,7 @@ from mediasync._strategy import SyncStrategy
 
 if TYPE_CHECKING:
     import click
+    from pluggy import HookImpl
 
 __all__ = ["PluginRecord", "Plugins", "load_plugins"]
 
@@ -36,6 +38,12 @@ CORE_DISTRIBUTION = "mediasync-core"
 Status = Literal["ok", "error", "blocked", "incompatible"]
 Kind = Literal["sources", "publishers", "strategies", "commands"]
 KINDS: tuple[Kind, ...] = ("sources", "publishers", "strategies", "commands")
+_SINGULAR: dict[Kind, str] = {
+    "sources": "source",
+    "publishers": "publisher",
+    "strategies": "strategy",
+    "commands": "command",
+}
 _REGISTER_HOOKS: dict[Kind, tuple[str, type[Any], str]] = {
     "sources": ("register_sources", Source, "type_name"),
     "publishers": ("register_publishers", Publisher, "type_name"),
@@ -115,6 +123,20 @@ def _incompatibility(dist: metadata.Distribution | None) -> str | None:
     return None
 
 
+def _call(impl: HookImpl, **kwargs: Any) -> Any:
+    """Calls one hook implementation as pluggy would: with only the arguments it declares."""
+    return impl.function(*(kwargs[arg] for arg in impl.argnames))
+
+
+def _describe(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, PluginError) else f"{type(exc).__name__}: {exc}"
+
+
+def _one_line(text: str) -> str:
+    """A message as one line (pluggy's validation errors span several)."""
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
 class Plugins:
     """The loaded plugins, what each registered, and the pluggy manager behind them."""
 
@@ -139,14 +161,11 @@ class Plugins:
             self._failed(record, "error", f"{type(exc).__name__}: {exc}")
             return
         try:
+            self._check_hook_names(name)
             staged = self._collect(name)
         except Exception as exc:
             self.manager.unregister(name=name)
-            self._failed(
-                record,
-                "error",
-                str(exc) if isinstance(exc, PluginError) else f"{type(exc).__name__}: {exc}",
-            )
+            self._failed(record, "error", _describe(exc))
             return
         for kind, classes in staged.items():
             table = self._table(kind)
@@ -154,6 +173,17 @@ class Plugins:
                 table[key] = cls
                 self._owners[(kind, key)] = name
                 record.registered[kind].append(key)
+
+    def _check_hook_names(self, name: str) -> None:
+        """Refuses a ``@hookimpl`` for a hook that does not exist (a typo would be ignored)."""
+        plugin = self.manager.get_plugin(name)
+        unknown = sorted(
+            caller.name
+            for caller in self.manager.get_hookcallers(plugin) or []
+            if not caller.has_spec()
+        )
+        if unknown:
+            raise PluginError(f"implements unknown hook(s): {', '.join(unknown)}", name)
 
     def _collect(self, name: str) -> dict[Kind, dict[str, Any]]:
         """Calls this plugin's ``register_*`` hooks only, checking each class it registers."""
@@ -172,19 +202,31 @@ class Plugins:
             ) -> None:
                 if not (isinstance(cls, type) and issubclass(cls, base)):
                     raise PluginError(f"registered {cls!r}, not a {base.__name__} subclass", name)
+                if inspect.isabstract(cls):
+                    missing = ", ".join(sorted(getattr(cls, "__abstractmethods__", ())))
+                    raise PluginError(
+                        f"registered {cls.__name__}, which is abstract (missing {missing})", name
+                    )
                 key = getattr(cls, attr, None)
                 if not isinstance(key, str) or not key:
                     raise PluginError(f"{cls.__name__} has no {attr}", name)
                 owner = self._owners.get((kind, key)) or (name if key in found else None)
                 if owner is not None:
                     raise PluginError(
-                        f"{kind[:-1]} '{key}' is already registered by plugin '{owner}'", name
+                        f"{_SINGULAR[kind]} '{key}' is already registered by plugin '{owner}'",
+                        name,
                     )
                 found[key] = cls
 
             for impl in getattr(self.manager.hook, hook_name).get_hookimpls():
-                if impl.plugin is plugin:
-                    impl.function(register=register)
+                if impl.plugin is not plugin:
+                    continue
+                try:
+                    _call(impl, register=register)
+                except PluginError:
+                    raise
+                except Exception as exc:
+                    raise PluginError(f"{hook_name}: {_describe(exc)}", name) from exc
         return staged
 
     def _table(self, kind: Kind) -> dict[str, Any]:
@@ -195,7 +237,18 @@ class Plugins:
         }
         return tables[kind]
 
+    def _withdraw(self, name: str) -> None:
+        """Takes back everything a plugin registered: a plugin in error contributes nothing."""
+        for (kind, key), owner in list(self._owners.items()):
+            if owner == name:
+                del self._owners[(kind, key)]
+                if kind != "commands":
+                    del self._table(kind)[key]
+        if self.manager.get_plugin(name) is not None:
+            self.manager.unregister(name=name)
+
     def _failed(self, record: PluginRecord, status: Status, error: str) -> None:
+        error = _one_line(error)
         record.fail(status, error)
         if status == "blocked":
             return
@@ -244,26 +297,51 @@ class Plugins:
     # -- using -------------------------------------------------------------------------------
 
     def add_commands(self, cli: click.Group) -> None:
-        """Lets each loaded plugin add its commands; a failing one is recorded and skipped."""
-        for impl in self.manager.hook.register_commands.get_hookimpls():
-            name = self.manager.get_name(impl.plugin) or "?"
-            before = set(cli.commands)
+        """Lets each loaded plugin add its commands; a failing one is withdrawn and recorded.
+
+        A plugin may not replace a command someone else added: that counts as its failure, and
+        the command it tried to take keeps working.
+        """
+        order = {name: position for position, name in enumerate(self.records)}
+        for impl in sorted(
+            self.manager.hook.register_commands.get_hookimpls(),
+            key=lambda impl: order.get(impl.plugin_name, len(order)),
+        ):
+            name = impl.plugin_name
+            before = dict(cli.commands)
             try:
-                impl.function(cli=cli)
-            except Exception as exc:
-                for command in set(cli.commands) - before:
-                    del cli.commands[command]
-                self._failed(
-                    self.records[name], "error", f"register_commands: {type(exc).__name__}: {exc}"
+                _call(impl, cli=cli)
+                taken = sorted(
+                    key for key, command in before.items() if cli.commands.get(key) is not command
                 )
+                if taken:
+                    owners = ", ".join(
+                        f"'{key}' of plugin '{self._owners.get(('commands', key), '?')}'"
+                        for key in taken
+                    )
+                    raise PluginError(f"register_commands replaced command {owners}", name)
+            except Exception as exc:
+                cli.commands.clear()
+                cli.commands.update(before)
+                self._withdraw(name)
+                error = _describe(exc)
+                if not isinstance(exc, PluginError):
+                    error = f"register_commands: {error}"
+                self._failed(self.records[name], "error", error)
                 continue
-            self.records[name].registered["commands"].extend(sorted(set(cli.commands) - before))
+            added = sorted(set(cli.commands) - set(before))
+            for key in added:
+                self._owners[("commands", key)] = name
+            self.records[name].registered["commands"].extend(added)
 
     def notify(self, hook_name: str, **kwargs: Any) -> None:
-        """Calls each observer on its own; one that raises is logged and the rest still run."""
-        for impl in getattr(self.manager.hook, hook_name).get_hookimpls():
+        """Calls each observer on its own; one that raises is logged and the rest still run.
+
+        The order is pluggy's (``tryfirst`` first, then the last registered first).
+        """
+        for impl in reversed(getattr(self.manager.hook, hook_name).get_hookimpls()):
             try:
-                impl.function(**kwargs)
+                _call(impl, **kwargs)
             except Exception as exc:
                 name = self.manager.get_name(impl.plugin)
                 logger.warning(

@@ -100,22 +100,14 @@ def build_cli(plugins: Plugins) -> RootGroup:
     return cli
 
 
-def configure_logging() -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("mediasync: %(levelname)s: %(message)s"))
-    root = logging.getLogger("mediasync")
-    if not root.handlers:
-        root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    root.propagate = False
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point."""
+    from mediasync._logging import configure_logging
+
     configure_logging()
     try:
-        plugins = load_plugins()
-    except PluginError as exc:
+        cli = build_cli(load_plugins())
+    except PluginError as exc:  # only under MEDIASYNC_STRICT_PLUGINS=1
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    build_cli(plugins).main(args=argv, prog_name="mediasync")
+    cli.main(args=argv, prog_name="mediasync")
