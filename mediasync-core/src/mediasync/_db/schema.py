@@ -20,7 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
+    text,
 )
 
 metadata = MetaData(
@@ -81,7 +81,16 @@ media_items = Table(
     Column("origin_id", String(200)),
     Column("origin", JSON),
     Column("backfilled_at", UTCDateTime),
-    UniqueConstraint("source_id", "external_id"),
+    # One active item per source identifier; removed items may share it (their history).
+    Index(
+        "uq_media_items_active_external_id",
+        "source_id",
+        "external_id",
+        unique=True,
+        sqlite_where=text("active"),
+        postgresql_where=text("active"),
+    ),
+    Index("ix_media_items_source_external_id", "source_id", "external_id"),
     Index("ix_media_items_source_path", "source_id", "path"),
     Index("ix_media_items_sha256", "sha256"),
     Index("ix_media_items_origin_id", "origin_id"),

@@ -59,6 +59,15 @@ class MassRemovalHeld(Exception):
         self.count = count
 
 
+def _storable(path: str) -> bool:
+    """Sources must give text paths; a stray surrogate would fail the whole batch's write."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @attrs.frozen(slots=True)
 class SyncOptions:
     dry_run: bool = False
@@ -147,6 +156,9 @@ class IndexSession:
     def observe(self, entries: Iterable[MediaEntry]) -> None:
         batch: list[MediaEntry] = []
         for entry in entries:
+            if not _storable(entry.path):
+                self._error(f"{entry.path!r}: path is not valid Unicode text; skipped")
+                continue
             batch.append(entry)
             if len(batch) >= self.options.batch_size:
                 self._process(batch)
@@ -342,14 +354,14 @@ class IndexSession:
         inserts: list[Plan] = []
         updates: list[dict[str, Any]] = []
         events: list[tuple[Plan | None, int | None, ChangeKind, str | None, str | None]] = []
-        rekeys: list[int] = []
+        gone: list[ItemRow] = []
         for plan in plans:
             row = plan.row
             reused = plan.kind == "confirm" and not self.stable_ids
             if reused and row is not None and plan.sha256 != row.sha256:
-                # The identifier was reused by a different file: free it and match by path.
-                self._unmark(row.id)
-                rekeys.append(row.id)
+                # The identifier (an inode) now holds other bytes: the file it named is gone.
+                if row.active:
+                    gone.append(row)
                 if plan.displaced is not None:
                     self._deferred.append(
                         Plan(plan.entry, "replace", plan.displaced, plan.external_id, plan.sha256)
@@ -382,17 +394,19 @@ class IndexSession:
                 self.counts.unchanged += 1
             for kind in kinds:
                 events.append((None, row.id, kind, row.path, plan.entry.path))
-        self._write(inserts, updates, rekeys, events, now)
+        for row in gone:
+            events.append((None, row.id, ChangeKind.REMOVED, row.path, None))
+        self._write(inserts, updates, [row.id for row in gone], events, now)
 
     def _write(
         self,
         inserts: list[Plan],
         updates: list[dict[str, Any]],
-        rekeys: list[int],
+        removals: list[int],
         events: list[tuple[Plan | None, int | None, ChangeKind, str | None, str | None]],
         now: datetime,
     ) -> None:
-        if not (inserts or updates or rekeys or events):
+        if not (inserts or updates or removals or events):
             return
         changes: list[ItemChange] = []
         with self.engine.connect() as connection:
@@ -400,7 +414,7 @@ class IndexSession:
             try:
                 if self.lease is not None:
                     self.lease.renew(connection)
-                self.store.rekey(connection, rekeys)
+                self.store.mark_removed(connection, removals, now)
                 self.store.update_items(connection, updates)
                 new_ids = self.store.insert_items(
                     connection,

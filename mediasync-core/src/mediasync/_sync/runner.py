@@ -186,7 +186,10 @@ def _run(
             ThreadPoolExecutor(app.config.sync.hash_workers, "mediasync-hash") as pool,
         ):
             current = source.root_identity()
-            if record.root_identity not in (None, current) and not accept_root_change:
+            replaced = None not in (record.root_identity, current) and (
+                record.root_identity != current
+            )
+            if replaced and not accept_root_change:
                 raise SourceUnreachable(
                     f"the root of source '{record.name}' is not the folder indexed before "
                     "(unmounted or replaced?); nothing was changed. If it was replaced on "

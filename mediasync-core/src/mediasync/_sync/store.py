@@ -139,8 +139,12 @@ class ItemStore:
                     media_items.c.external_id.in_(chunk),
                 )
             )
-            for row in connection.execute(query):
-                found[row.external_id] = ItemRow(*row)
+            for row in connection.execute(query.order_by(media_items.c.id)):
+                item = ItemRow(*row)
+                known = found.get(item.external_id)
+                # The active item wins; among removed ones the latest (restores pick it).
+                if known is None or not known.active:
+                    found[item.external_id] = item
         return found
 
     def count_active(self, connection: Connection) -> int:
@@ -188,17 +192,6 @@ class ItemStore:
         params = [{f"b_{key}": value for key, value in row.items()} for row in rows]
         for chunk in _chunks(params):
             connection.execute(self._update, chunk)
-
-    def rekey(self, connection: Connection, item_ids: Iterable[int]) -> None:
-        """Frees the identifiers of items whose identity turned out to be reused elsewhere."""
-        params = [{"b_id": item_id, "b_suffix": f"~stale{item_id}"} for item_id in item_ids]
-        if params:
-            statement = (
-                update(media_items)
-                .where(media_items.c.id == bindparam("b_id"))
-                .values(external_id=media_items.c.external_id + bindparam("b_suffix"))
-            )
-            connection.execute(statement, params)
 
     def mark_removed(self, connection: Connection, item_ids: Sequence[int], now: datetime) -> None:
         for chunk in _chunks(item_ids):

@@ -78,11 +78,19 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_media_items")),
-        sa.UniqueConstraint(
-            "source_id", "external_id", name=op.f("uq_media_items_source_id_external_id")
-        ),
     )
     with op.batch_alter_table("media_items", schema=None) as batch_op:
+        # One active item per source identifier; removed items may share it (history).
+        batch_op.create_index(
+            "uq_media_items_active_external_id",
+            ["source_id", "external_id"],
+            unique=True,
+            sqlite_where=sa.text("active"),
+            postgresql_where=sa.text("active"),
+        )
+        batch_op.create_index(
+            "ix_media_items_source_external_id", ["source_id", "external_id"], unique=False
+        )
         batch_op.create_index("ix_media_items_origin_id", ["origin_id"], unique=False)
         batch_op.create_index("ix_media_items_sha256", ["sha256"], unique=False)
         batch_op.create_index("ix_media_items_source_path", ["source_id", "path"], unique=False)
@@ -198,6 +206,8 @@ def downgrade() -> None:
         batch_op.drop_index("ix_media_items_source_path")
         batch_op.drop_index("ix_media_items_sha256")
         batch_op.drop_index("ix_media_items_origin_id")
+        batch_op.drop_index("ix_media_items_source_external_id")
+        batch_op.drop_index("uq_media_items_active_external_id")
 
     op.drop_table("media_items")
     op.drop_table("sources")
