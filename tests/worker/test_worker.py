@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -240,12 +241,31 @@ def test_sigterm_stops_between_batches_and_releases_the_lease(
     assert status == "cancelled"
 
 
-def test_second_signal_exits_at_once(tmp_path: Path, database_url: str) -> None:
+def test_second_signal_exits_at_once() -> None:
+    """The first signal asks for a clean stop; the second leaves without waiting for it."""
+    from mediasync._cli.run_cmd import stop_handler
+
+    stop = threading.Event()
+    exits: list[int] = []
+    handle = stop_handler(stop, exit_now=exits.append)
+    handle(signal.SIGTERM, None)
+    assert stop.is_set()
+    assert exits == []
+    handle(signal.SIGINT, None)
+    assert exits == [128 + signal.SIGINT]
+
+
+def test_worker_restarted_after_abrupt_exit_converges(tmp_path: Path, database_url: str) -> None:
     app = make_app(database_url)
     add_folder(app, "big", tmp_path / "big", files=0)
-    for i in range(8000):
+    for i in range(6000):
         jpeg(tmp_path / "big" / f"{i}.jpg", size=2048, seed=i)
-    env = {**os.environ, "MEDIASYNC_DATABASE_URL": database_url, "MEDIASYNC_SYNC_HASH_WORKERS": "1"}
+    env = {
+        **os.environ,
+        "MEDIASYNC_DATABASE_URL": database_url,
+        "MEDIASYNC_SYNC_HASH_WORKERS": "1",
+        "MEDIASYNC_SYNC_BATCH_SIZE": "500",
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "mediasync", "run"],
         env=env,
@@ -253,14 +273,12 @@ def test_second_signal_exits_at_once(tmp_path: Path, database_url: str) -> None:
         stderr=subprocess.PIPE,
     )
     try:
-        _wait_for(lambda: _has_run(app))
-        process.send_signal(signal.SIGINT)
-        process.send_signal(signal.SIGINT)
+        _wait_for(lambda: _count(app, "SELECT count(*) FROM media_items") > 0)
+        process.kill()
         process.wait(timeout=10)
     finally:
         if process.poll() is None:
             process.kill()
-    assert process.returncode == 128 + signal.SIGINT
     after = subprocess.run(
         [sys.executable, "-m", "mediasync", "run", "--once"],
         env=env,
@@ -269,11 +287,15 @@ def test_second_signal_exits_at_once(tmp_path: Path, database_url: str) -> None:
         timeout=120,
     )
     assert after.returncode == 0, after.stderr
+    assert _count(app, "SELECT count(*) FROM media_items WHERE active") == 6000
+    assert _count(app, "SELECT count(DISTINCT path) FROM media_items WHERE active") == 6000
+    statuses = [s for _, s in runs(app)]
+    assert statuses == ["failed", "ok"]
+
+
+def _count(app: App, sql: str) -> int:
     with app.engine.connect() as connection:
-        count = connection.exec_driver_sql(
-            "SELECT count(*), count(DISTINCT path) FROM media_items WHERE active"
-        ).one()
-    assert tuple(count) == (8000, 8000)
+        return int(connection.exec_driver_sql(sql).scalar_one())
 
 
 def _has_run(app: App) -> bool:

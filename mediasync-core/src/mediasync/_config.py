@@ -49,6 +49,8 @@ class SyncConfig:
     mass_removal_share: float = attrs.field(default=0.2, validator=_share)
     mass_removal_min_items: int = 50
     hash_workers: int = attrs.field(default=4, validator=_positive)
+    batch_size: int = attrs.field(default=2000, validator=_positive)
+    """Listing entries diffed and committed together: memory and transaction size per batch."""
     lease_seconds: int = attrs.field(default=120, validator=_positive)
     """How long a sync holds a source without renewing; a crashed holder's lease lapses then."""
     max_backoff_seconds: int = attrs.field(default=3600, validator=_positive)

@@ -5,11 +5,38 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
+from collections.abc import Callable
 from types import FrameType
 
 import click
 
 from mediasync._cli.output import CliState, pass_state
+
+
+def stop_handler(
+    stop: threading.Event, exit_now: Callable[[int], object] = os._exit
+) -> Callable[[int, FrameType | None], None]:
+    """First signal: stop between two batches. Second: leave at once.
+
+    Leaving at once is safe for the index: every batch is its own transaction, so at most the
+    batch in flight is lost, and the next run closes the interrupted run and redoes it.
+    """
+    received = {"count": 0}
+
+    def handle(signum: int, _frame: FrameType | None) -> None:
+        received["count"] += 1
+        if received["count"] > 1:
+            exit_now(128 + signum)
+            return
+        stop.set()
+        click.echo(
+            f"mediasync: {signal.Signals(signum).name}: stopping after the current batch "
+            "(again to exit at once)",
+            err=True,
+        )
+
+    return handle
 
 
 @click.command("run")
@@ -30,20 +57,7 @@ def run_command(state: CliState, once: bool, worker_id: str | None, log_format: 
     app = state.app
     configure_logging(log_format or app.config.log_format, state.verbose)  # type: ignore[arg-type]
     worker = Worker(app, worker_id or default_owner(), once=once)
-    signals = {"count": 0}
-
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        signals["count"] += 1
-        if signals["count"] > 1:
-            # Every batch is its own transaction: leaving now loses at most the batch in flight.
-            os._exit(128 + signum)
-        worker.stop.set()
-        click.echo(
-            f"mediasync: {signal.Signals(signum).name}: stopping after the current batch "
-            "(again to exit at once)",
-            err=True,
-        )
-
+    stop = stop_handler(worker.stop)
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         worker.run()

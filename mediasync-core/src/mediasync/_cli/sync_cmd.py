@@ -122,13 +122,11 @@ def sync_command(
 
     app = state.app
     names = resolve_targets(state, targets, all_sources)
-    config = app.config.sync
-    options = SyncOptions(
+    options = SyncOptions.from_config(
+        app.config.sync,
         dry_run=dry_run,
         verify=verify,
         allow_mass_removal=allow_mass_removal,
-        mass_removal_share=config.mass_removal_share,
-        mass_removal_min_items=config.mass_removal_min_items,
     )
     reports = []
     failed = False

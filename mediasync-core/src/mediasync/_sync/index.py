@@ -30,6 +30,7 @@ from typing import Any, Literal
 import attrs
 from sqlalchemy import Connection, Engine, and_, exists, select
 
+from mediasync._config import SyncConfig
 from mediasync._db.schema import media_items
 from mediasync._db.sources import utcnow
 from mediasync._errors import MediasyncError, SourceError, SourceUnreachable
@@ -77,6 +78,15 @@ class SyncOptions:
     mass_removal_share: float = 0.2
     mass_removal_min_items: int = 50
     batch_size: int = 2000
+
+    @classmethod
+    def from_config(cls, sync: SyncConfig, **flags: bool) -> SyncOptions:
+        return cls(
+            mass_removal_share=sync.mass_removal_share,
+            mass_removal_min_items=sync.mass_removal_min_items,
+            batch_size=sync.batch_size,
+            **flags,
+        )
 
 
 @attrs.define(slots=True)

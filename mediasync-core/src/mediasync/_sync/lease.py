@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import attrs
@@ -18,7 +19,7 @@ from mediasync._db.schema import sources
 from mediasync._db.sources import as_utc, utcnow
 from mediasync._errors import MediasyncError
 
-__all__ = ["Lease", "LeaseHeld", "LeaseLost", "acquire", "default_owner"]
+__all__ = ["Lease", "LeaseHeld", "LeaseLost", "acquire", "dead_local_holders", "default_owner"]
 
 DEFAULT_TTL = timedelta(seconds=120)
 
@@ -33,6 +34,11 @@ class LeaseLost(MediasyncError):
 
 def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def dead_local_holders(owners: Iterable[str | None]) -> set[str]:
+    """The holders among ``owners`` that are processes on this host which no longer exist."""
+    return {owner for owner in owners if owner and _holder_is_dead(owner)}
 
 
 def _holder_is_dead(owner: str | None) -> bool:

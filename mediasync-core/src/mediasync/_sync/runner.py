@@ -115,10 +115,7 @@ def sync_source(
         UsageError: unknown source, type or strategy. LeaseHeld: another sync is running.
         Errors of the source itself do not escape: they are recorded on the run.
     """
-    options = options or SyncOptions(
-        mass_removal_share=app.config.sync.mass_removal_share,
-        mass_removal_min_items=app.config.sync.mass_removal_min_items,
-    )
+    options = options or SyncOptions.from_config(app.config.sync)
     with app.engine.connect() as connection:
         record = get_source(connection, name)
     source_type = app.plugins.source_type(record.type)

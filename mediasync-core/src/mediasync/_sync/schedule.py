@@ -14,7 +14,7 @@ from sqlalchemy import Engine, and_, or_, select, update
 
 from mediasync._db.schema import sources
 from mediasync._db.sources import SourceRecord, utcnow
-from mediasync._sync.lease import Lease
+from mediasync._sync.lease import Lease, dead_local_holders
 
 __all__ = ["claim_due", "next_due"]
 
@@ -38,6 +38,14 @@ def claim_due(
     """Leases the most overdue enabled source that nobody holds, or returns ``None``."""
     now = utcnow()
     free = or_(sources.c.lease_owner.is_(None), sources.c.lease_expires_at <= now)
+    with engine.connect() as connection:
+        holders = connection.execute(
+            select(sources.c.lease_owner).where(sources.c.lease_owner.is_not(None)).distinct()
+        ).scalars()
+        dead = dead_local_holders(holders)
+    if dead:
+        # A crashed worker on this host: its leases are free now, not when they lapse.
+        free = or_(free, sources.c.lease_owner.in_(sorted(dead)))
     due = or_(sources.c.next_due_at.is_(None), sources.c.next_due_at <= now)
     condition = and_(sources.c.enabled.is_(True), free, due)
     if eligible_ids is not None:

@@ -1,0 +1,13 @@
+"""The module the ``mediasync`` entry point names: hook implementations only, nothing heavy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from example_mediasync_plugin.source import ExampleFolderSource
+from mediasync import Source, hookimpl
+
+
+@hookimpl
+def register_sources(register: Callable[[type[Source]], None]) -> None:
+    register(ExampleFolderSource)
