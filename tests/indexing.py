@@ -59,7 +59,7 @@ class Library:
             .order_by(media_events.c.id)
         )
         with self.app.engine.connect() as connection:
-            return [tuple(row) for row in connection.execute(query)]  # type: ignore[misc]
+            return [(row.kind, row.old_path, row.new_path) for row in connection.execute(query)]
 
 
 @contextmanager

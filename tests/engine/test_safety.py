@@ -99,6 +99,23 @@ def test_unreadable_file_is_reported_and_skipped(
     assert any("f/001.jpg" in message for message in report.errors)
 
 
+def test_file_listed_but_unreadable_keeps_its_item(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fill(library, 3)
+    library.sync()
+    (library.root / "f" / "002.jpg").unlink()
+    source_type = library.app.plugins.source_type("local")
+    monkeypatch.setattr(
+        source_type, "skipped_paths", lambda self: [("f/002.jpg", "Permission denied")]
+    )
+    report = library.sync()
+    assert report.run.counts.removed == 0
+    assert report.run.counts.errors == 1
+    assert report.errors == ("f/002.jpg: Permission denied",)
+    assert "f/002.jpg" in library.items()
+
+
 def test_mass_removal_is_held_but_other_changes_apply(library: Library) -> None:
     fill(library, 60)
     library.sync()

@@ -25,6 +25,7 @@ from mediasync._config import load_config
 from mediasync._db.schema import sources, sync_runs
 from mediasync._db.sources import add_source, get_source, utcnow
 from mediasync._plugins import load_plugins
+from mediasync._sync import schedule
 from mediasync._sync import worker as worker_module
 from mediasync._sync.lease import Lease
 from mediasync._sync.runner import sync_source
@@ -162,14 +163,11 @@ def test_stolen_lease_stops_writing(tmp_path: Path, database_url: str) -> None:
 
 
 def test_database_outage_is_logged_and_retried(
-    tmp_path: Path,
-    database_url: str,
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = make_app(database_url)
     add_folder(app, "a", tmp_path / "a")
-    real_claim = worker_module.claim_due
+    real_claim = schedule.claim_due
     failures = {"left": 2}
 
     def flaky_claim(*args: Any, **kwargs: Any) -> Any:
@@ -180,11 +178,17 @@ def test_database_outage_is_logged_and_retried(
 
     monkeypatch.setattr(worker_module, "claim_due", flaky_claim)
     monkeypatch.setattr(worker_module, "MAX_DB_BACKOFF_SECONDS", 0.01)
-    worker = Worker(app, "w", once=True)
-    caplog.set_level("WARNING", logger="mediasync.worker")
-    monkeypatch.setattr(logging.getLogger("mediasync"), "propagate", True)
-    assert worker.run() == 1
-    assert sum("database unavailable" in r.getMessage() for r in caplog.records) == 2
+    messages: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: messages.append(record.getMessage())  # type: ignore[method-assign]
+    worker_logger = logging.getLogger("mediasync.worker")
+    worker_logger.addHandler(handler)
+    try:
+        assert Worker(app, "w", once=True).run() == 1
+    finally:
+        worker_logger.removeHandler(handler)
+    outages = [m for m in messages if "database unavailable" in m]
+    assert outages == ["database unavailable (server closed the connection); retrying in 0s"] * 2
 
 
 def _wait_for(predicate: Any, timeout: float = 30) -> None:

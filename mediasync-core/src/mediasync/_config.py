@@ -97,7 +97,9 @@ def default_config_path() -> Path:
 def _env_paths(cls: type[Any], prefix: tuple[str, ...] = ()) -> dict[str, tuple[str, ...]]:
     """``MEDIASYNC_SYNC_INTERVAL_SECONDS`` → ``("sync", "interval_seconds")``, from the classes."""
     paths: dict[str, tuple[str, ...]] = {}
-    for field in attrs.fields(cls):
+    # Annotations are strings (``from __future__ import annotations``) until resolved; unresolved,
+    # no section would be recognised and every MEDIASYNC_SYNC_* variable would be ignored.
+    for field in attrs.fields(attrs.resolve_types(cls)):
         path = (*prefix, field.name)
         if isinstance(field.type, type) and attrs.has(field.type):
             paths.update(_env_paths(field.type, path))

@@ -153,6 +153,8 @@ def parse_settings(cls: type[T], raw: Mapping[str, Any], *, owner: str) -> T:
         known = ", ".join(f.name for f in attrs.fields(cast(type, cls))) or "none"
         if reason == "unknown key":
             raise SettingsError(f"{owner}: unknown setting '{key}' (known: {known})") from None
+        if not key:  # raised by the class itself (a validator): its message names the key
+            raise SettingsError(f"{owner}: {reason}") from None
         raise SettingsError(f"{owner}: setting '{key}': {reason}") from None
     except (ValueError, TypeError) as exc:
         # attrs validators raise these from __init__, after structuring succeeded.

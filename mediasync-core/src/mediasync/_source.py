@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, BinaryIO, ClassVar
 
 import attrs
@@ -92,6 +92,14 @@ class Source(abc.ABC):
         and the run fails rather than marking everything removed.
         """
         return None
+
+    def skipped_paths(self) -> Sequence[tuple[str, str]]:
+        """(path, reason) of files the last complete listing saw but could not read.
+
+        They may well still exist, so the engine keeps their items (never marks them removed)
+        and reports them as errors of the run.
+        """
+        return ()
 
     def open(self, entry: MediaEntry) -> BinaryIO:
         """Opens the bytes of ``entry`` as a binary stream (``DOWNLOADABLE``)."""

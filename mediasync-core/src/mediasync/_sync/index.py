@@ -177,6 +177,7 @@ class IndexSession:
             self._process(batch)
 
     def finish_scan(self) -> None:
+        self._keep_unreadable()
         self._resolve_deferred()
         if self.cancel is not None and self.cancel.is_set():
             raise RunCancelled("stopped before removals: the worker is shutting down")
@@ -195,6 +196,18 @@ class IndexSession:
             self.counts.held_removals = len(missing)
             raise MassRemovalHeld(len(missing), self.active_at_start)
         self._remove(missing)
+
+    def _keep_unreadable(self) -> None:
+        """Files the listing saw but could not read are reported, and their items kept."""
+        skipped = list(self.source.skipped_paths())
+        for path, reason in skipped:
+            self._error(f"{path}: {reason}")
+        paths = [path for path, _ in skipped]
+        with self.engine.connect() as connection:
+            for rows in self.store.rows_at_paths(connection, paths).values():
+                for row in rows:
+                    if row.active:
+                        self._mark(row.id)
 
     def apply(self, upserts: Iterable[MediaEntry], removed: Iterable[str]) -> None:
         self.observe(upserts)
