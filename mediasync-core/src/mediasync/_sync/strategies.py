@@ -1,12 +1,14 @@
-"""The core's built-in sync strategies, registered through ``register_sync_strategies``."""
+"""The core's built-in sync strategies, registered through ``register_sync_strategies``.
+
+Imported at start-up to be registered, so nothing here may import the database layer.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from mediasync._db.sources import utcnow
 from mediasync._errors import CursorInvalid
 from mediasync._models import Capability
 from mediasync._source import Source
@@ -45,7 +47,7 @@ class ChangeFeedStrategy(SyncStrategy):
         state = self._load(index.cursor)
         token = state.get("token")
         reconciled = state.get("reconciled_at")
-        due = reconciled is None or utcnow() - datetime.fromisoformat(reconciled) > (
+        due = reconciled is None or datetime.now(UTC) - datetime.fromisoformat(reconciled) > (
             self.reconcile_every
         )
         if token is None or due:
@@ -66,7 +68,7 @@ class ChangeFeedStrategy(SyncStrategy):
 
     def _full_scan(self, source: Source, index: SyncIndex, why: str) -> None:
         logger.info("source '%s': full scan (%s)", source.name, why)
-        started = utcnow()
+        started = datetime.now(UTC)
         token = source.start_cursor()
         index.observe(source.list_entries())
         index.finish_scan()
