@@ -150,3 +150,67 @@ def test_kill_9_mid_run_then_a_clean_run_converges(tmp_path: Path, database_url:
         if process.poll() is None:
             process.kill()
         engine.dispose()
+
+
+def test_two_concurrent_syncs_of_one_source(tmp_path: Path, database_url: str) -> None:
+    """The second refuses while the first runs; with --wait it runs after it, never alongside."""
+    folder = tmp_path / "shared"
+    for i in range(15000):  # enough work that the first run is still going when the others start
+        jpeg(folder / f"d{i % 30}" / f"{i:05}.jpg", size=512, seed=i)
+    env = {
+        **os.environ,
+        "MEDIASYNC_DATABASE_URL": database_url,
+        "MEDIASYNC_SYNC_HASH_WORKERS": "1",
+        "MEDIASYNC_SYNC_BATCH_SIZE": "100",
+    }
+    base = [sys.executable, "-m", "mediasync"]
+    subprocess.run(
+        [*base, "sources", "add", "shared", "--type", "local", "--root", str(folder)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    first = subprocess.Popen(
+        [*base, "sync", "shared"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    engine = _engine(database_url)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with engine.connect() as connection:
+                running = connection.execute(
+                    select(func.count())
+                    .select_from(sync_runs)
+                    .where(sync_runs.c.status == "running")
+                ).scalar_one()
+            if running:
+                break
+            time.sleep(0.01)
+        refused = subprocess.run(
+            [*base, "sync", "shared"], env=env, capture_output=True, text=True, timeout=60
+        )
+        waited = subprocess.run(
+            [*base, "sync", "shared", "--wait", "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert first.wait(timeout=120) == 0, first.stderr.read() if first.stderr else ""
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert refused.returncode == 1
+    assert "already running" in refused.stderr
+    assert waited.returncode == 0, waited.stderr
+    with engine.connect() as connection:
+        runs = connection.execute(
+            select(sync_runs.c.started_at, sync_runs.c.finished_at).order_by(sync_runs.c.id)
+        ).all()
+    engine.dispose()
+    assert len(runs) == 2
+    assert runs[1].started_at >= runs[0].finished_at, "the waiting sync overlapped the first"
