@@ -305,3 +305,41 @@ def _count(app: App, sql: str) -> int:
 def _has_run(app: App) -> bool:
     with app.engine.connect() as connection:
         return bool(connection.exec_driver_sql("SELECT count(*) FROM sync_runs").scalar())
+
+
+def test_idle_worker_sleeps_until_a_held_lease_lapses(tmp_path: Path, database_url: str) -> None:
+    """An overdue source that another worker holds is due when its lease lapses: no busy polling."""
+    app = make_app(database_url)
+    add_folder(app, "held", tmp_path / "held")
+    add_folder(app, "later", tmp_path / "later")
+    now = utcnow()
+    with app.engine.begin() as connection:
+        connection.execute(
+            update(sources)
+            .where(sources.c.name == "held")
+            .values(
+                next_due_at=now - timedelta(seconds=1),
+                lease_owner="other-worker",
+                lease_expires_at=now + timedelta(seconds=3),
+            )
+        )
+        connection.execute(
+            update(sources)
+            .where(sources.c.name == "later")
+            .values(next_due_at=now + timedelta(seconds=4))
+        )
+    assert 2 < Worker(app, "w")._idle_seconds() <= 3
+    with app.engine.begin() as connection:
+        connection.execute(
+            update(sources)
+            .where(sources.c.name == "held")
+            .values(lease_expires_at=now + timedelta(seconds=60))
+        )
+    assert 3 < Worker(app, "w")._idle_seconds() <= 4, "then the next source due wakes it"
+    with app.engine.begin() as connection:
+        connection.execute(
+            update(sources)
+            .where(sources.c.name == "held")
+            .values(lease_owner=None, lease_expires_at=None)
+        )
+    assert Worker(app, "w")._idle_seconds() == 0.05, "free and overdue: claim it at once"

@@ -12,7 +12,7 @@ import logging
 import threading
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import DBAPIError
 
 from mediasync._app import App
@@ -160,11 +160,21 @@ class Worker:
         return bool(count)
 
     def _idle_seconds(self) -> float:
-        """Sleeps until the next source is due, but wakes up now and then for new sources."""
+        """Sleeps until the next source is due, but wakes up now and then for new sources.
+
+        A source leased by another worker is overdue for as long as that sync lasts (or, when
+        its worker died, until its lease lapses): it counts as due when the lease expires, else
+        every idle worker would poll the database 20 times a second meanwhile.
+        """
+        leased = and_(
+            sources.c.lease_owner.is_not(None),
+            sources.c.lease_expires_at > sources.c.next_due_at,
+        )
+        due = case((leased, sources.c.lease_expires_at), else_=sources.c.next_due_at)
         try:
             with self.app.engine.connect() as connection:
                 soonest = connection.execute(
-                    select(func.min(sources.c.next_due_at)).where(sources.c.enabled.is_(True))
+                    select(func.min(due)).where(sources.c.enabled.is_(True))
                 ).scalar()
         except (DBAPIError, DatabaseError):
             return MAX_IDLE_SECONDS
