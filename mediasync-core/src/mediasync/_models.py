@@ -157,6 +157,13 @@ class SyncCounts:
     errors: int = 0
     held_removals: int = 0
 
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        return tuple(field.name for field in attrs.fields(cls))
+
+    def as_dict(self) -> dict[str, int]:
+        return attrs.asdict(self)
+
     @property
     def changes(self) -> int:
         return self.added + self.modified + self.renamed + self.moved + self.removed + self.restored

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from mediasync._cli.output import CliState, emit, json_option, pass_state
+from mediasync._models import SyncCounts
 
 
 def _last_runs(connection: Any) -> dict[int, dict[str, Any]]:
@@ -31,20 +32,7 @@ def _last_runs(connection: Any) -> dict[int, dict[str, Any]]:
             "worker": row.worker,
             "started_at": as_utc(row.started_at),
             "finished_at": as_utc(row.finished_at),
-            "counts": {
-                key: getattr(row, key)
-                for key in (
-                    "added",
-                    "modified",
-                    "renamed",
-                    "moved",
-                    "removed",
-                    "restored",
-                    "unchanged",
-                    "errors",
-                    "held_removals",
-                )
-            },
+            "counts": {key: getattr(row, key) for key in SyncCounts.field_names()},
             "error": row.error,
         }
     return runs

@@ -159,7 +159,7 @@ def sync_command(
             "status": r.run.status.value,
             "dry_run": r.dry_run,
             "duration_seconds": round(r.duration, 3),
-            "counts": {k: getattr(r.run.counts, k) for k in _COUNT_FIELDS},
+            "counts": r.run.counts.as_dict(),
             "errors": list(r.errors),
             "error": r.run.error,
         }
@@ -168,16 +168,3 @@ def sync_command(
     emit(data, as_json, lambda: None)
     if failed:
         click.get_current_context().exit(1)
-
-
-_COUNT_FIELDS = (
-    "added",
-    "modified",
-    "renamed",
-    "moved",
-    "removed",
-    "restored",
-    "unchanged",
-    "errors",
-    "held_removals",
-)

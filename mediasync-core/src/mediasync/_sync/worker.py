@@ -124,20 +124,7 @@ class Worker:
             "run_id": run.id,
             "worker": self.worker_id,
             "duration_seconds": round(report.duration, 3),
-            "counts": {
-                k: getattr(run.counts, k)
-                for k in (
-                    "added",
-                    "modified",
-                    "renamed",
-                    "moved",
-                    "removed",
-                    "restored",
-                    "unchanged",
-                    "errors",
-                    "held_removals",
-                )
-            },
+            "counts": run.counts.as_dict(),
             "error": run.error,
         }
         level = logging.INFO if run.status.value in {"ok", "cancelled"} else logging.WARNING
