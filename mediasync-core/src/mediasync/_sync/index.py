@@ -43,6 +43,10 @@ __all__ = ["IndexSession", "MassRemovalHeld", "RunCancelled", "SyncOptions"]
 
 PlanKind = Literal["content", "relocate", "confirm", "replace", "restore", "add"]
 MAX_ERROR_MESSAGES = 20
+HASH_GROUP = 32
+"""At most this many files per task handed to a hashing thread."""
+ANALYZE_MIN_ROWS = 10_000
+"""Below this many items a PostgreSQL table is small enough to plan for without statistics."""
 
 
 class RunCancelled(MediasyncError):
@@ -154,8 +158,11 @@ class IndexSession:
         self._on_progress = on_progress
         self._seen = bytearray()
         self._deferred: list[Plan] = []
+        self._inserted = 0
         with engine.connect() as connection:
             self.active_at_start = self.store.count_active(connection)
+            self._estimated_rows = self.store.estimated_rows(connection)
+        self._keep_statistics()
 
     # -- SyncIndex -----------------------------------------------------------------------------
 
@@ -188,7 +195,7 @@ class IndexSession:
             )
         with self.engine.connect() as connection:
             missing = array.array(
-                "q", (i for i, _p, _e in self.store.iter_active(connection) if not self._is_seen(i))
+                "q", (i for i in self.store.iter_active_ids(connection) if not self._is_seen(i))
             )
         share, floor = self.options.mass_removal_share, self.options.mass_removal_min_items
         too_many = len(missing) > share * self.active_at_start and self.active_at_start > floor
@@ -338,6 +345,22 @@ class IndexSession:
         for start in range(0, len(plans), self.options.batch_size):
             self._execute(plans[start : start + self.options.batch_size])
 
+    def _keep_statistics(self) -> None:
+        """On PostgreSQL, ``ANALYZE`` once this source holds over twice the rows it plans for.
+
+        A first index fills the table faster than autovacuum (if enabled at all) analyzes it;
+        with no statistics every batch lookup reads the whole source. Each ``ANALYZE`` at least
+        doubles the estimate, so a run makes a handful at most (10k, 20k, 40k... items).
+        """
+        if self._estimated_rows is None:
+            return
+        known = self.active_at_start + self._inserted
+        if known < ANALYZE_MIN_ROWS or known <= 2 * self._estimated_rows:
+            return
+        with self.engine.begin() as connection:
+            self.store.analyze(connection)
+        self._estimated_rows = known
+
     # -- hashing and writing ---------------------------------------------------------------------
 
     def _hash(self, plans: list[Plan]) -> list[Plan]:
@@ -349,21 +372,29 @@ class IndexSession:
         if not todo:
             return plans
 
-        def digest(plan: Plan) -> str | BaseException:
-            try:
-                return self.source.sha256(plan.entry)
-            except (OSError, SourceError) as exc:
-                if isinstance(exc, SourceUnreachable):
-                    raise
-                return exc
+        def digest(group: Sequence[Plan]) -> list[str | BaseException]:
+            results: list[str | BaseException] = []
+            for plan in group:
+                try:
+                    results.append(self.source.sha256(plan.entry))
+                except (OSError, SourceError) as exc:
+                    if isinstance(exc, SourceUnreachable):
+                        raise
+                    results.append(exc)
+            return results
 
+        # Several files per task: a future per small file costs the main thread more than
+        # its hash costs a worker. About 64 tasks per batch keep every worker busy.
+        size = max(1, min(HASH_GROUP, -(-len(todo) // 64)))
+        groups = [todo[start : start + size] for start in range(0, len(todo), size)]
         failed: set[int] = set()
-        for plan, result in zip(todo, self.hash_pool.map(digest, todo), strict=True):
-            if isinstance(result, BaseException):
-                failed.add(id(plan))
-                self._error(f"{plan.entry.path}: {result}")
-            else:
-                plan.sha256 = result
+        for group, results in zip(groups, self.hash_pool.map(digest, groups), strict=True):
+            for plan, result in zip(group, results, strict=True):
+                if isinstance(result, BaseException):
+                    failed.add(id(plan))
+                    self._error(f"{plan.entry.path}: {result}")
+                else:
+                    plan.sha256 = result
         return [p for p in plans if id(p) not in failed]
 
     def _error(self, message: str) -> None:
@@ -462,6 +493,9 @@ class IndexSession:
                 transaction.commit()
         for item_id in new_ids:
             self._mark(item_id)
+        if not self.options.dry_run:
+            self._inserted += len(new_ids)
+            self._keep_statistics()
         for change in changes:
             self.counts.bump(change.kind)
             if self._on_change is not None and not self.options.dry_run:

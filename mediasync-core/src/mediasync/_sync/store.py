@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, text, update
 
 from mediasync._db.schema import media_events, media_items
 from mediasync._models import MediaEntry
@@ -124,7 +124,8 @@ class ItemStore:
             query = select(*_ROW_COLUMNS).where(
                 and_(media_items.c.source_id == self.source_id, media_items.c.path.in_(chunk))
             )
-            for row in connection.execute(query):
+            # fetchall: cheaper than iterating the result row by row (one fetch per row).
+            for row in connection.execute(query).all():
                 found.setdefault(row.path, []).append(ItemRow(*row))
         return found
 
@@ -139,7 +140,7 @@ class ItemStore:
                     media_items.c.external_id.in_(chunk),
                 )
             )
-            for row in connection.execute(query.order_by(media_items.c.id)):
+            for row in connection.execute(query.order_by(media_items.c.id)).all():
                 item = ItemRow(*row)
                 known = found.get(item.external_id)
                 # The active item wins; among removed ones the latest (restores pick it).
@@ -163,6 +164,39 @@ class ItemStore:
         )
         for row in connection.execute(query):
             yield row.id, row.path, row.external_id
+
+    def iter_active_ids(self, connection: Connection) -> Iterator[int]:
+        """The id of every active item, streamed in id order (the end-of-scan sweep)."""
+        query = (
+            select(media_items.c.id)
+            .where(and_(media_items.c.source_id == self.source_id, media_items.c.active.is_(True)))
+            .order_by(media_items.c.id)
+            .execution_options(yield_per=20000)
+        )
+        yield from connection.execute(query).scalars()
+
+    @staticmethod
+    def estimated_rows(connection: Connection) -> int | None:
+        """The planner's row count for ``media_items`` on PostgreSQL; ``None`` elsewhere."""
+        if connection.dialect.name != "postgresql":
+            return None
+        query = text("SELECT reltuples FROM pg_class WHERE oid = CAST(:table AS regclass)")
+        name = connection.dialect.identifier_preparer.format_table(media_items)
+        estimate = connection.execute(query, {"table": name}).scalar()
+        return max(0, int(estimate or 0))
+
+    @staticmethod
+    def analyze(connection: Connection) -> None:
+        """Refreshes PostgreSQL's statistics of ``media_items``; skipped if another holds them.
+
+        Without statistics (a table filled since the last ``ANALYZE``, autovacuum off or not
+        yet run) the planner expects a handful of rows per source and reads the whole source
+        for every batch lookup, which makes a sync quadratic in the number of items.
+        """
+        name = connection.dialect.identifier_preparer.format_table(media_items)
+        version = connection.dialect.server_version_info or (0,)
+        skip_locked = "(SKIP_LOCKED) " if version >= (12,) else ""
+        connection.execute(text(f"ANALYZE {skip_locked}{name}"))
 
     def insert_items(
         self, connection: Connection, rows: Sequence[dict[str, Any]], now: datetime
