@@ -3,6 +3,7 @@
     python bench/run.py sync [--files 10000,100000] [...]   # local source + sync engine
     python bench/run.py startup [--runs 30] [...]           # mediasync --help start-up time
     python bench/run.py workers [--workers 1,2,4] [...]     # mediasync run workers on PostgreSQL
+    python bench/run.py gdrive [--files 100000] [...]       # Drive source against the fake
 
 Each suite has its own ``--help``. ``python bench/run.py`` alone lists them.
 """
@@ -30,6 +31,12 @@ def _workers(argv: list[str]) -> None:
     worker_scale.main(argv)
 
 
+def _gdrive(argv: list[str]) -> None:
+    from bench import gdrive_bench
+
+    gdrive_bench.main(argv)
+
+
 def _startup(argv: list[str]) -> None:
     from bench import startup
 
@@ -39,6 +46,7 @@ def _startup(argv: list[str]) -> None:
 SUITES: dict[str, tuple[Callable[[list[str]], None], str]] = {
     "sync": (_sync, "cold index, no-op and 1% churn re-syncs against a walk floor and rclone"),
     "workers": (_workers, "many `mediasync run` workers on one PostgreSQL, one SIGKILLed"),
+    "gdrive": (_gdrive, "Google Drive source on the loopback fake: API calls and wall time"),
     "startup": (_startup, "how long `mediasync --help` takes against a bare interpreter"),
 }
 
