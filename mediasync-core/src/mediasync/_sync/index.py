@@ -22,6 +22,7 @@ from __future__ import annotations
 import array
 import posixpath
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from datetime import datetime
@@ -37,7 +38,7 @@ from mediasync._errors import MediasyncError, SourceError, SourceUnreachable
 from mediasync._models import Capability, ChangeKind, ItemChange, MediaEntry
 from mediasync._source import Source
 from mediasync._sync.lease import Lease
-from mediasync._sync.store import ItemRow, ItemStore, entry_values, mtime_us
+from mediasync._sync.store import LOOKUP_CHUNK, ItemRow, ItemStore, entry_values, mtime_us
 
 __all__ = ["IndexSession", "MassRemovalHeld", "RunCancelled", "SyncOptions"]
 
@@ -107,20 +108,8 @@ class Plan:
         return self.sha256 is None and self.kind != "relocate"
 
 
-@attrs.define
-class Counts:
-    added: int = 0
-    modified: int = 0
-    renamed: int = 0
-    moved: int = 0
-    removed: int = 0
-    restored: int = 0
-    unchanged: int = 0
-    errors: int = 0
-    held_removals: int = 0
-
-    def bump(self, kind: ChangeKind) -> None:
-        setattr(self, kind.value, getattr(self, kind.value) + 1)
+EventSpec = tuple[Plan | None, int | None, ChangeKind, str | None, str | None]
+"""An event to write: (new item's plan, or existing item id), kind, old path, new path."""
 
 
 class IndexSession:
@@ -149,7 +138,8 @@ class IndexSession:
         self.options = options
         self.hash_pool = hash_pool
         self.stable_ids = Capability.STABLE_IDS in source.capabilities
-        self.counts = Counts()
+        self.counts: Counter[str] = Counter()
+        """Keyed by ``SyncCounts`` field names; ``SyncCounts(**counts)`` is the run's tally."""
         self.error_messages: list[str] = []
         self.observed = 0
         self.new_cursor: str | None = None
@@ -200,7 +190,7 @@ class IndexSession:
         share, floor = self.options.mass_removal_share, self.options.mass_removal_min_items
         too_many = len(missing) > share * self.active_at_start and self.active_at_start > floor
         if missing and too_many and not self.options.allow_mass_removal:
-            self.counts.held_removals = len(missing)
+            self.counts["held_removals"] = len(missing)
             raise MassRemovalHeld(len(missing), self.active_at_start)
         self._remove(missing)
 
@@ -281,7 +271,7 @@ class IndexSession:
                 self._mark(active.id)
                 same = active.size == entry.size and active.mtime_us == mtime_us(entry.mtime)
                 if same and not verify and entry.sha256 in (None, active.sha256):
-                    self.counts.unchanged += 1
+                    self.counts["unchanged"] += 1
                 else:
                     plans.append(Plan(entry, "content", active, entry.source_id))
             else:
@@ -398,7 +388,7 @@ class IndexSession:
         return [p for p in plans if id(p) not in failed]
 
     def _error(self, message: str) -> None:
-        self.counts.errors += 1
+        self.counts["errors"] += 1
         if len(self.error_messages) < MAX_ERROR_MESSAGES:
             self.error_messages.append(message)
 
@@ -407,7 +397,7 @@ class IndexSession:
         now = utcnow()
         inserts: list[Plan] = []
         updates: list[dict[str, Any]] = []
-        events: list[tuple[Plan | None, int | None, ChangeKind, str | None, str | None]] = []
+        events: list[EventSpec] = []
         gone: list[ItemRow] = []
         for plan in plans:
             row = plan.row
@@ -445,7 +435,7 @@ class IndexSession:
             )
             updates.append(values)
             if not kinds:
-                self.counts.unchanged += 1
+                self.counts["unchanged"] += 1
             for kind in kinds:
                 events.append((None, row.id, kind, row.path, plan.entry.path))
         for row in gone:
@@ -457,7 +447,7 @@ class IndexSession:
         inserts: list[Plan],
         updates: list[dict[str, Any]],
         removals: list[int],
-        events: list[tuple[Plan | None, int | None, ChangeKind, str | None, str | None]],
+        events: list[EventSpec],
         now: datetime,
     ) -> None:
         if not (inserts or updates or removals or events):
@@ -497,7 +487,7 @@ class IndexSession:
             self._inserted += len(new_ids)
             self._keep_statistics()
         for change in changes:
-            self.counts.bump(change.kind)
+            self.counts[change.kind.value] += 1
             if self._on_change is not None and not self.options.dry_run:
                 self._on_change(change)
 
@@ -525,39 +515,16 @@ class IndexSession:
         )
 
     def _remove(self, item_ids: Sequence[int]) -> None:
-        if not item_ids:
-            return
-        with self.engine.connect() as connection:
-            paths = {}
-            for start in range(0, len(item_ids), self.options.batch_size):
-                ids = list(item_ids[start : start + self.options.batch_size])
+        """Marks items removed, a transaction (and its lease renewal) per chunk."""
+        chunk_size = min(self.options.batch_size, LOOKUP_CHUNK)
+        for start in range(0, len(item_ids), chunk_size):
+            chunk = list(item_ids[start : start + chunk_size])
+            with self.engine.connect() as connection:
                 rows = connection.execute(
-                    select(media_items.c.id, media_items.c.path).where(media_items.c.id.in_(ids))
+                    select(media_items.c.id, media_items.c.path).where(media_items.c.id.in_(chunk))
                 )
-                paths.update({row.id: row.path for row in rows})
-        for start in range(0, len(item_ids), self.options.batch_size):
-            chunk = list(item_ids[start : start + self.options.batch_size])
-            self._write_removals(chunk, paths)
-
-    def _write_removals(self, item_ids: list[int], paths: dict[int, str]) -> None:
-        now = utcnow()
-        events = [self._event(i, ChangeKind.REMOVED, paths.get(i), None, now) for i in item_ids]
-        with self.engine.connect() as connection:
-            transaction = connection.begin()
-            try:
-                if self.lease is not None:
-                    self.lease.renew(connection)
-                self.store.mark_removed(connection, item_ids, now)
-                ItemStore.insert_events(connection, events)
-            except BaseException:
-                transaction.rollback()
-                raise
-            if self.options.dry_run:
-                transaction.rollback()
-            else:
-                transaction.commit()
-        for event in events:
-            change = self._change(ChangeKind.REMOVED, event["item_id"], event)
-            self.counts.bump(ChangeKind.REMOVED)
-            if self._on_change is not None and not self.options.dry_run:
-                self._on_change(change)
+                paths = {row.id: row.path for row in rows}
+            events: list[EventSpec] = [
+                (None, i, ChangeKind.REMOVED, paths.get(i), None) for i in chunk
+            ]
+            self._write([], [], chunk, events, utcnow())

@@ -226,7 +226,7 @@ def _finish(
     app: App, record: SourceRecord, run_id: int, outcome: _Outcome, options: SyncOptions
 ) -> SyncRun:
     session = outcome.session
-    counts = SyncCounts(**attrs.asdict(session.counts)) if session is not None else SyncCounts()
+    counts = SyncCounts(**session.counts) if session is not None else SyncCounts()
     finished = utcnow()
     run = SyncRun(
         id=run_id,
