@@ -150,8 +150,12 @@ class IndexSession:
         self._deferred: list[Plan] = []
         self._inserted = 0
         with engine.connect() as connection:
-            self.active_at_start = self.store.count_active(connection)
             self._estimated_rows = self.store.estimated_rows(connection)
+            # Only PostgreSQL's statistics upkeep needs the count up front; the end-of-scan
+            # sweep counts the active items anyway.
+            self._known_rows = (
+                0 if self._estimated_rows is None else self.store.count_active(connection)
+            )
         self._keep_statistics()
 
     # -- SyncIndex -----------------------------------------------------------------------------
@@ -178,20 +182,23 @@ class IndexSession:
         self._resolve_deferred()
         if self.cancel is not None and self.cancel.is_set():
             raise RunCancelled("stopped before removals: the worker is shutting down")
-        if self.observed == 0 and self.active_at_start > 0:
+        active = 0
+        missing = array.array("q")
+        with self.engine.connect() as connection:
+            for item_id in self.store.iter_active_ids(connection):
+                active += 1
+                if not self._is_seen(item_id):
+                    missing.append(item_id)
+        if self.observed == 0 and active > 0:
             raise SourceUnreachable(
-                f"the listing came back empty while the index holds {self.active_at_start} "
+                f"the listing came back empty while the index holds {active} "
                 "items; treating the source as unreachable, nothing was removed"
             )
-        with self.engine.connect() as connection:
-            missing = array.array(
-                "q", (i for i in self.store.iter_active_ids(connection) if not self._is_seen(i))
-            )
         share, floor = self.options.mass_removal_share, self.options.mass_removal_min_items
-        too_many = len(missing) > share * self.active_at_start and self.active_at_start > floor
+        too_many = len(missing) > share * active and active > floor
         if missing and too_many and not self.options.allow_mass_removal:
             self.counts["held_removals"] = len(missing)
-            raise MassRemovalHeld(len(missing), self.active_at_start)
+            raise MassRemovalHeld(len(missing), active)
         self._remove(missing)
 
     def _keep_unreadable(self) -> None:
@@ -344,7 +351,7 @@ class IndexSession:
         """
         if self._estimated_rows is None:
             return
-        known = self.active_at_start + self._inserted
+        known = self._known_rows + self._inserted
         if known < ANALYZE_MIN_ROWS or known <= 2 * self._estimated_rows:
             return
         with self.engine.begin() as connection:
