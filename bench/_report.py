@@ -166,7 +166,9 @@ def _profiles(result: dict[str, Any]) -> list[str]:
         return []
     lines = [
         "",
-        f"##### Profiles, {result['files']:,} files (py-spy, SQLite, warm cache)",
+        f"##### Profiles, {result['files']:,} files"
+        + (f" ({result['label']})" if result.get("label") else "")
+        + " (py-spy, SQLite, warm cache)",
         "",
         "Share of the main thread's wall time under `sync_source` with the function on the stack "
         "(inclusive: mediasync's own functions only) or on top (self: any function; a C call "
@@ -234,7 +236,8 @@ def render(results: list[dict[str, Any]]) -> str:
         sizes = "1-4 KiB" if tree["small"] else "1-64 KiB, one in a thousand 1-4 MiB"
         lines += [
             "",
-            f"#### {result['files']:,} files",
+            f"#### {result['files']:,} files"
+            + (f" ({result['label']})" if result.get("label") else ""),
             "",
             f"`{result['command'].strip()}` on {result['date']}. Tree: {tree['files']:,} files "
             f"in {tree['folders']:,} folders, {tree['bytes'] / 2**20:,.0f} MiB "
@@ -257,7 +260,7 @@ def render(results: list[dict[str, Any]]) -> str:
 
 def write_readme(results_dir: Path, readme: Path) -> None:
     results = [json.loads(p.read_text()) for p in results_dir.glob("sync-*.json")]
-    results.sort(key=lambda r: int(r["files"]))
+    results.sort(key=lambda r: (int(r["files"]), r.get("label", "")))
     block = render(results)
     text = readme.read_text() if readme.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
     if BEGIN not in text or END not in text:

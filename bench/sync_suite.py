@@ -61,6 +61,8 @@ class Sample:
     rss_before: int | None = None
     load: float = 0.0
     """The highest 1-minute load average seen as a run of it began (other work on the box)."""
+    at: str = attrs.Factory(lambda: time.strftime("%H:%M:%S", time.gmtime()))
+    """When the measurement ended (UTC): which code it ran, if the checkout changed meanwhile."""
 
 
 @attrs.define
@@ -510,6 +512,10 @@ def profile_phases(ctx: Context, n: int, tree: Path, url: str | None) -> dict[st
 # -- entry point ----------------------------------------------------------------------------------
 
 
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
+
+
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench/run.py sync", description=__doc__)
     parser.add_argument("--files", default="10000,100000", help="sizes, comma separated")
@@ -528,6 +534,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-warm-index", action="store_true")
     parser.add_argument("--skip-cli", action="store_true")
     parser.add_argument("--no-readme", action="store_true", help="do not rewrite bench/README.md")
+    parser.add_argument(
+        "--label",
+        default="",
+        help="store as a separate result (sync-N-LABEL.json, its own table) instead of replacing",
+    )
     args = parser.parse_args(argv)
     args.sizes = [int(size.replace("_", "")) for size in args.files.split(",") if size]
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
@@ -555,7 +566,9 @@ def main(argv: list[str] | None = None) -> None:
         result["backends"] = args.backends
         result["command"] = "python bench/run.py sync " + " ".join(argv or sys.argv[2:])
         result["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-        target = RESULTS / f"sync-{n}.json"
+        result["label"] = args.label
+        suffix = f"-{_slug(args.label)}" if args.label else ""
+        target = RESULTS / f"sync-{n}{suffix}.json"
         target.write_text(json.dumps(result, indent=1) + "\n")
         print(f"   wrote {target.relative_to(ROOT)}", flush=True)
     if not args.no_readme:
