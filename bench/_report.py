@@ -239,8 +239,9 @@ def render(results: list[dict[str, Any]]) -> str:
             f"#### {result['files']:,} files"
             + (f" ({result['label']})" if result.get("label") else ""),
             "",
-            f"`{result['command'].strip()}` on {result['date']}. Tree: {tree['files']:,} files "
-            f"in {tree['folders']:,} folders, {tree['bytes'] / 2**20:,.0f} MiB "
+            f"`{result['command'].strip()}`, finished {result['date']}. "
+            f"Tree: {tree['files']:,} files in {tree['folders']:,} folders, "
+            f"{tree['bytes'] / 2**20:,.0f} MiB "
             f"({tree['bytes'] / 10**9:.2f} GB; JPEG/PNG/MP4/MOV, {sizes}), generated in "
             f"{tree['generate_seconds']:.0f} s. Warm times are the median of "
             f"{result['repeat']} runs, cold ones a single run after dropping the caches. "

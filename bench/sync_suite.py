@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import shutil
 import sqlite3
 import statistics
@@ -564,7 +565,7 @@ def main(argv: list[str] | None = None) -> None:
         result = run_size(ctx, n)
         result["machine"] = info
         result["backends"] = args.backends
-        result["command"] = "python bench/run.py sync " + " ".join(argv or sys.argv[2:])
+        result["command"] = "python bench/run.py sync " + shlex.join(argv or sys.argv[2:])
         result["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         result["label"] = args.label
         suffix = f"-{_slug(args.label)}" if args.label else ""

@@ -135,6 +135,20 @@ def test_mass_removal_is_held_but_other_changes_apply(library: Library) -> None:
     assert len(library.items()) == 41
 
 
+def test_gate_compares_with_the_items_before_the_run(library: Library) -> None:
+    """Adding many files in the same run does not dilute a mass removal under the share."""
+    fill(library, 100)
+    library.sync()
+    fill(library, 60, folder="new")
+    for i in range(30):
+        (library.root / "f" / f"{i:03}.jpg").unlink()
+    report = library.sync()
+    assert report.run.status is RunStatus.HELD
+    assert report.run.counts.held_removals == 30
+    assert report.run.counts.added == 60
+    assert "30 of 100 items" in (report.run.error or "")
+
+
 def test_small_sources_are_not_gated(library: Library) -> None:
     fill(library, 10)
     library.sync()

@@ -194,11 +194,16 @@ class IndexSession:
                 f"the listing came back empty while the index holds {active} "
                 "items; treating the source as unreachable, nothing was removed"
             )
+        # The gate compares with the items active before this run: undo this run's own work.
+        before = active
+        if not self.options.dry_run:
+            counts = self.counts
+            before = active - counts["added"] - counts["restored"] + counts["removed"]
         share, floor = self.options.mass_removal_share, self.options.mass_removal_min_items
-        too_many = len(missing) > share * active and active > floor
+        too_many = len(missing) > share * before and before > floor
         if missing and too_many and not self.options.allow_mass_removal:
             self.counts["held_removals"] = len(missing)
-            raise MassRemovalHeld(len(missing), active)
+            raise MassRemovalHeld(len(missing), before)
         self._remove(missing)
 
     def _keep_unreadable(self) -> None:
