@@ -7,6 +7,7 @@ import shutil
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -254,3 +255,33 @@ def test_runs_are_recorded(library: Library) -> None:
         ).all()
     assert [(r[0], r[1], r[2]) for r in rows] == [("ok", "cli", 2), ("failed", "cli", 0)]
     assert rows[1][3]
+
+
+def test_postgres_statistics_are_refreshed_as_a_first_index_grows(
+    tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without statistics PostgreSQL scans the whole source per lookup: ANALYZE while growing."""
+    from indexing import open_library
+
+    from mediasync._sync import index as index_module
+    from mediasync._sync.store import ItemStore
+
+    monkeypatch.setattr(index_module, "ANALYZE_MIN_ROWS", 10)
+    calls: list[int] = []
+    real_analyze = ItemStore.analyze
+
+    def counting_analyze(connection: Any) -> None:
+        calls.append(1)
+        real_analyze(connection)
+
+    monkeypatch.setattr(ItemStore, "analyze", staticmethod(counting_analyze))
+    with open_library(tmp_path, postgres_url) as library:
+        for i in range(120):
+            jpeg(library.root / f"{i:03}.jpg", size=64, seed=i)
+        report = library.sync(batch_size=20)
+        assert report.run.counts.added == 120
+        with library.app.engine.connect() as connection:
+            estimate = ItemStore.estimated_rows(connection)
+    assert 1 <= len(calls) <= 5, "a handful of ANALYZEs as the table doubles, not one per batch"
+    assert estimate is not None
+    assert estimate >= 60
