@@ -23,7 +23,6 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -32,6 +31,7 @@ from typing import Any
 import attrs
 
 from bench import _report
+from bench._pg import postgres_schema
 from bench._proc import ROOT, Measured, drop_caches, run_measured, run_python
 from bench._profile import fold
 from bench._tree import Churn, apply_churn, make_media_tree, tree_stats
@@ -187,23 +187,9 @@ def database(ctx: Context, backend: str, tag: str) -> Iterator[str]:
             for made in folder.glob(f"{tag}.db*"):
                 made.unlink()
         return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    base = make_url(ctx.args.postgres_url).set(drivername="postgresql+psycopg")
-    schema = f"bench_{tag.replace('-', '_')}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False
-        )
-    finally:
-        if not ctx.args.keep:
-            with admin.begin() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    prefix = f"bench_{tag.replace('-', '_')}"
+    with postgres_schema(ctx.args.postgres_url, prefix, keep=ctx.args.keep) as url:
+        yield url
 
 
 # -- measuring ------------------------------------------------------------------------------------

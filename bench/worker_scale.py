@@ -34,19 +34,18 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import attrs
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 
+from bench._pg import postgres_schema
 from mediasync._app import App
 from mediasync._config import load_config
 from mediasync._db.schema import media_events, media_items, sources, sync_runs
@@ -121,26 +120,6 @@ def add_one_file_each(folders: list[Path], size: int) -> None:
 def remove_late_files(folders: list[Path]) -> None:
     for folder in folders:
         (folder / "late.jpg").unlink(missing_ok=True)
-
-
-@contextmanager
-def fresh_schema(base_url: str) -> Iterator[str]:
-    """A URL whose connections use a new schema, dropped afterwards (like the tests' fixture)."""
-    base = make_url(base_url)
-    if base.drivername in {"postgresql", "postgres"}:
-        base = base.set(drivername="postgresql+psycopg")
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False
-        )
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def worker_environment(url: str, lease_seconds: int, home: Path) -> dict[str, str]:
@@ -478,7 +457,7 @@ def run_scenario(
 ) -> Result:
     remove_late_files(folders)
     with ExitStack() as stack:
-        url = stack.enter_context(fresh_schema(args.database_url))
+        url = stack.enter_context(postgres_schema(args.database_url))
         app = App(load_config(environ={}, overrides={"database_url": url}), load_plugins())
         stack.callback(app.close)
         with app.engine.begin() as connection:
