@@ -25,6 +25,7 @@ def test_declares_what_a_folder_can_do_and_not_stable_ids_or_native_hash() -> No
         Capability.LISTABLE,
         Capability.DOWNLOADABLE,
         Capability.WRITABLE,
+        Capability.FOLDER_FINGERPRINTS,
     }
 
 

@@ -43,7 +43,7 @@ from mediasync._publisher import (
 )
 from mediasync._secret import Secret
 from mediasync._settings import NoSettings
-from mediasync._source import ChangePage, Source
+from mediasync._source import ChangePage, FolderListing, Source
 from mediasync._strategy import SyncIndex, SyncStrategy
 from mediasync._workspace import SourceInfo, Workspace
 from mediasync.hookspecs import hookimpl
@@ -58,6 +58,7 @@ __all__ = [
     "ConfigError",
     "CursorInvalid",
     "DatabaseError",
+    "FolderListing",
     "HealthCheck",
     "ItemChange",
     "MediaEntry",

@@ -41,6 +41,8 @@ class Capability(enum.StrEnum):
     """The listing carries a SHA-256 without reading the bytes."""
     NEWEST_FIRST = "newest_first"
     """The listing comes newest first, so a sync may stop at the first known item."""
+    FOLDER_FINGERPRINTS = "folder_fingerprints"
+    """``list_folders`` gives each folder's digest, so unchanged folders cost no index reads."""
 
 
 class MediaKind(enum.StrEnum):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, BinaryIO, ClassVar
 
 import attrs
@@ -18,7 +18,7 @@ from mediasync._errors import NotSupported, UsageError
 from mediasync._models import Capability, HealthCheck, MediaEntry, MediaKind
 from mediasync._settings import NoSettings
 
-__all__ = ["ChangePage", "Source"]
+__all__ = ["ChangePage", "FolderListing", "Source"]
 
 HASH_CHUNK = 1024 * 1024
 
@@ -38,12 +38,38 @@ class ChangePage:
     more: bool = False
 
 
+@attrs.frozen(slots=True)
+class FolderListing:
+    """One folder's media files (not those of its subfolders), with a fingerprint of them.
+
+    The engine compares ``fingerprint`` with the one it stored when it last indexed the
+    folder; when they are equal it trusts that nothing in the folder changed and never calls
+    ``entries``, so a re-sync of an unchanged tree reads nothing from the index. A fingerprint
+    must therefore change whenever anything a ``MediaEntry`` of the folder carries would: a file
+    added, removed or renamed, or its identifier, size or modification time changed. A source
+    may change it more often (an order that moved, say): that only costs a closer look.
+
+    ``path`` is the folder's path relative to the root, as ``MediaEntry.folder`` gives it
+    (``""`` for the root); ``count`` is ``len(entries())``; ``build`` makes the entries, and is
+    called at most once by the engine, only for folders that changed.
+    """
+
+    path: str
+    fingerprint: str
+    count: int
+    build: Callable[[], Sequence[MediaEntry]] = attrs.field(repr=False)
+
+    def entries(self) -> Sequence[MediaEntry]:
+        return self.build()
+
+
 class Source(abc.ABC):
     """Base class of every source type.
 
     Subclasses set the class attributes, implement ``list_entries`` and ``check``, and whatever
     their ``capabilities`` promise: ``open`` for ``DOWNLOADABLE``, ``upload`` for ``WRITABLE``,
-    ``start_cursor`` and ``changes`` for ``CHANGE_FEED``. Import heavy SDKs inside methods, not at
+    ``start_cursor`` and ``changes`` for ``CHANGE_FEED``, ``list_folders`` for
+    ``FOLDER_FINGERPRINTS``. Import heavy SDKs inside methods, not at
     module level, so that ``mediasync --help`` stays fast with every plugin installed.
     """
 
@@ -80,6 +106,17 @@ class Source(abc.ABC):
         Raises:
             SourceUnreachable: the listing cannot be completed; the engine then changes nothing.
         """
+
+    def list_folders(self) -> Iterator[FolderListing]:
+        """The same listing as ``list_entries``, one folder at a time (``FOLDER_FINGERPRINTS``).
+
+        Every folder holding a listed file is yielded exactly once; the entries of all of them
+        together are exactly what ``list_entries`` yields.
+
+        Raises:
+            SourceUnreachable: as ``list_entries``.
+        """
+        raise NotSupported(f"source type '{self.type_name}' cannot list folder by folder")
 
     @abc.abstractmethod
     def check(self) -> HealthCheck:

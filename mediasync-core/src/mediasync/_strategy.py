@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import ClassVar, Protocol
 
 from mediasync._models import Capability, MediaEntry
-from mediasync._source import Source
+from mediasync._source import FolderListing, Source
 
 __all__ = ["SyncIndex", "SyncStrategy"]
 
@@ -27,6 +27,10 @@ class SyncIndex(Protocol):
 
     def observe(self, entries: Iterable[MediaEntry]) -> None:
         """Feeds (part of) a full listing; what was not observed by ``finish_scan`` is removed."""
+        ...
+
+    def observe_folders(self, folders: Iterable[FolderListing]) -> None:
+        """Like ``observe``, folder by folder; folders with an unchanged fingerprint are skipped."""
         ...
 
     def finish_scan(self) -> None:

@@ -9,6 +9,7 @@ from typing import Any, BinaryIO, ClassVar
 
 from mediasync import (
     Capability,
+    FolderListing,
     HealthCheck,
     MediaEntry,
     Source,
@@ -20,7 +21,7 @@ from mediasync_local._globs import PathFilter
 from mediasync_local._paths import os_path
 from mediasync_local._settings import LocalSettings
 from mediasync_local._upload import sha256_file, write_new_file
-from mediasync_local._walk import SkippedFile, entry_for, file_id, walk
+from mediasync_local._walk import SkippedFile, entry_for, file_id, walk, walk_folders
 
 __all__ = ["LocalSource"]
 
@@ -46,7 +47,12 @@ class LocalSource(Source):
     type_name: ClassVar[str] = "local"
     description: ClassVar[str] = "A folder on this computer or on a mounted disk."
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.LISTABLE, Capability.DOWNLOADABLE, Capability.WRITABLE}
+        {
+            Capability.LISTABLE,
+            Capability.DOWNLOADABLE,
+            Capability.WRITABLE,
+            Capability.FOLDER_FINGERPRINTS,
+        }
     )
     Settings: ClassVar[type[Any]] = LocalSettings
 
@@ -117,6 +123,22 @@ class LocalSource(Source):
         self._require_root()
         self.skipped = []
         return walk(
+            self.root_path,
+            path_filter=self._filter,
+            follow_symlinks=self.settings.follow_symlinks,
+            skipped=self.skipped,
+        )
+
+    def list_folders(self) -> Iterator[FolderListing]:
+        """The same listing folder by folder; a folder's fingerprint digests, in directory
+        order, each listed file's name, device, inode, size, modification time (ns) and type.
+
+        Raises:
+            SourceUnreachable: as ``list_entries``.
+        """
+        self._require_root()
+        self.skipped = []
+        return walk_folders(
             self.root_path,
             path_filter=self._filter,
             follow_symlinks=self.settings.follow_symlinks,

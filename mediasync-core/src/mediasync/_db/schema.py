@@ -64,6 +64,8 @@ media_items = Table(
     Column("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"), nullable=False),
     Column("external_id", String(500), nullable=False),
     Column("path", Text, nullable=False),
+    # The path up to its last "/" ("" at the root): what a folder's rows are fetched by.
+    Column("folder", Text, nullable=False, server_default=""),
     Column("name", Text, nullable=False),
     Column("size", BigInteger, nullable=False),
     Column("mtime_us", BigInteger, nullable=False),
@@ -92,8 +94,22 @@ media_items = Table(
     ),
     Index("ix_media_items_source_external_id", "source_id", "external_id"),
     Index("ix_media_items_source_path", "source_id", "path"),
+    Index("ix_media_items_source_folder", "source_id", "folder"),
     Index("ix_media_items_sha256", "sha256"),
     Index("ix_media_items_origin_id", "origin_id"),
+)
+
+source_folders = Table(
+    "source_folders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"), nullable=False),
+    Column("folder", Text, nullable=False),
+    # A source's digest of the folder's files as last indexed; NULL once anything in the folder
+    # was written since (see mediasync._sync.folders). Every folder holding an active item of
+    # the source has a row, so that a sync can find the items of folders that vanished.
+    Column("fingerprint", Text),
+    Index("uq_source_folders_source_folder", "source_id", "folder", unique=True),
 )
 
 sync_runs = Table(

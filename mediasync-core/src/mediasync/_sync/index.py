@@ -15,6 +15,9 @@ How an entry from the listing is matched to an indexed item, in order:
 
 Whatever was not seen by the end of a complete listing is removed, behind the mass-removal gate.
 Seen items are tracked in a bitmap over item ids, so memory stays flat as the index grows.
+
+A listing given folder by folder (``observe_folders``) skips every folder whose fingerprint
+matches the stored one: its items are neither read nor compared (see ``folders``).
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ from mediasync._db.schema import media_items
 from mediasync._db.sources import utcnow
 from mediasync._errors import MediasyncError, SourceError, SourceUnreachable
 from mediasync._models import Capability, ChangeKind, ItemChange, MediaEntry
-from mediasync._source import Source
+from mediasync._source import FolderListing, Source
+from mediasync._sync.folders import FolderScan, FolderStore, folder_of
 from mediasync._sync.lease import Lease
 from mediasync._sync.store import LOOKUP_CHUNK, ItemRow, ItemStore, entry_values, mtime_us
 
@@ -48,6 +52,10 @@ HASH_GROUP = 32
 """At most this many files per task handed to a hashing thread."""
 ANALYZE_MIN_ROWS = 10_000
 """Below this many items a PostgreSQL table is small enough to plan for without statistics."""
+FOLDERS_PER_LOOKUP = 500
+FILES_PER_LOOKUP = 20_000
+"""Folder listings are compared with the stored fingerprints this many folders (or files) at a
+time: one query for the lot, and a cancellation check and lease renewal in between."""
 
 
 class RunCancelled(MediasyncError):
@@ -133,6 +141,7 @@ class IndexSession:
         self.cancel = cancel
         self.source = source
         self.store = ItemStore(source_id)
+        self.folders = FolderStore(source_id)
         self.run_id = run_id
         self.lease = lease
         self.options = options
@@ -148,14 +157,16 @@ class IndexSession:
         self._on_progress = on_progress
         self._seen = bytearray()
         self._deferred: list[Plan] = []
+        self._batch: list[MediaEntry] = []
+        self._scan: FolderScan | None = None
         self._inserted = 0
         with engine.connect() as connection:
             self._estimated_rows = self.store.estimated_rows(connection)
-            # Only PostgreSQL's statistics upkeep needs the count up front; the end-of-scan
-            # sweep counts the active items anyway.
-            self._known_rows = (
-                0 if self._estimated_rows is None else self.store.count_active(connection)
-            )
+            # Only PostgreSQL's statistics upkeep needs the count, and only while the planner
+            # believes the table small: past that it scales its estimate by the table's size.
+            estimate = self._estimated_rows
+            small = estimate is not None and estimate < ANALYZE_MIN_ROWS
+            self._known_rows = self.store.count_active(connection) if small else 0
         self._keep_statistics()
 
     # -- SyncIndex -----------------------------------------------------------------------------
@@ -165,15 +176,51 @@ class IndexSession:
         return self._cursor
 
     def observe(self, entries: Iterable[MediaEntry]) -> None:
-        batch: list[MediaEntry] = []
         for entry in entries:
-            if not _storable(entry.path):
-                self._error(f"{entry.path!r}: path is not valid Unicode text; skipped")
-                continue
-            batch.append(entry)
-            if len(batch) >= self.options.batch_size:
-                self._process(batch)
-                batch = []
+            self._take(entry)
+        self._flush()
+
+    def observe_folders(self, folders: Iterable[FolderListing]) -> None:
+        if self._scan is None:
+            self._scan = FolderScan(self.folders, trust_fingerprints=not self.options.verify)
+        pending: list[FolderListing] = []
+        files = 0
+        for listing in folders:
+            pending.append(listing)
+            files += listing.count
+            if len(pending) >= FOLDERS_PER_LOOKUP or files >= FILES_PER_LOOKUP:
+                self._compare_folders(pending)
+                pending, files = [], 0
+        if pending:
+            self._compare_folders(pending)
+        self._flush()
+
+    def _compare_folders(self, listings: Sequence[FolderListing]) -> None:
+        """Unchanged folders are counted; the entries of the others go through the diff."""
+        assert self._scan is not None
+        self._checkpoint()
+        with self.engine.connect() as connection:
+            states = self.folders.states(connection, [listing.path for listing in listings])
+        for listing in listings:
+            if self._scan.changed(listing, states.get(listing.path)):
+                for entry in listing.entries():
+                    self._take(entry)
+            else:
+                self.observed += listing.count
+                self.counts["unchanged"] += listing.count
+        if self._on_progress is not None:
+            self._on_progress(self.observed)
+
+    def _take(self, entry: MediaEntry) -> None:
+        if not _storable(entry.path):
+            self._error(f"{entry.path!r}: path is not valid Unicode text; skipped", entry.path)
+            return
+        self._batch.append(entry)
+        if len(self._batch) >= self.options.batch_size:
+            self._flush()
+
+    def _flush(self) -> None:
+        batch, self._batch = self._batch, []
         if batch:
             self._process(batch)
 
@@ -182,13 +229,19 @@ class IndexSession:
         self._resolve_deferred()
         if self.cancel is not None and self.cancel.is_set():
             raise RunCancelled("stopped before removals: the worker is shutting down")
-        active = 0
-        missing = array.array("q")
+        active: int | None = None
+        missing: Sequence[int]
         with self.engine.connect() as connection:
-            for item_id in self.store.iter_active_ids(connection):
-                active += 1
-                if not self._is_seen(item_id):
-                    missing.append(item_id)
+            if self._scan is not None:
+                missing = self._scan.sweep(connection, self._is_seen)
+                if missing or self.observed == 0:
+                    active = self.store.count_active(connection)
+            else:
+                active, missing = self._sweep_all(connection)
+        if active is None:
+            self._remove(missing)  # nothing to remove: the gate has nothing to hold
+            self._record_folders()
+            return
         if self.observed == 0 and active > 0:
             raise SourceUnreachable(
                 f"the listing came back empty while the index holds {active} "
@@ -205,12 +258,30 @@ class IndexSession:
             self.counts["held_removals"] = len(missing)
             raise MassRemovalHeld(len(missing), before)
         self._remove(missing)
+        self._record_folders()
+
+    def _sweep_all(self, connection: Connection) -> tuple[int, array.array[int]]:
+        """(active items, those not seen): every active item of the source, read by id."""
+        active = 0
+        missing = array.array("q")
+        for item_id in self.store.iter_active_ids(connection):
+            active += 1
+            if not self._is_seen(item_id):
+                missing.append(item_id)
+        return active, missing
+
+    def _record_folders(self) -> None:
+        """A folder scan completed and everything is written: fingerprints can be trusted."""
+        if self._scan is None or self.options.dry_run:
+            return
+        with self.engine.begin() as connection:
+            self._scan.record(connection)
 
     def _keep_unreadable(self) -> None:
         """Files the listing saw but could not read are reported, and their items kept."""
         skipped = list(self.source.skipped_paths())
         for path, reason in skipped:
-            self._error(f"{path}: {reason}")
+            self._error(f"{path}: {reason}", path)
         paths = [path for path, _ in skipped]
         with self.engine.connect() as connection:
             for rows in self.store.rows_at_paths(connection, paths).values():
@@ -259,11 +330,15 @@ class IndexSession:
         if self._is_seen(item_id):
             self._seen[item_id >> 3] &= ~(1 << (item_id & 7)) & 0xFF
 
-    def _process(self, batch: Sequence[MediaEntry]) -> None:
+    def _checkpoint(self) -> None:
+        """Between two batches: stop if the worker is stopping, keep the lease alive."""
         if self.cancel is not None and self.cancel.is_set():
             raise RunCancelled("stopped before the next batch: the worker is shutting down")
         if self.lease is not None:
             self.lease.renew_if_due(self.engine)
+
+    def _process(self, batch: Sequence[MediaEntry]) -> None:
+        self._checkpoint()
         self.observed += len(batch)
         with self.engine.connect() as connection:
             plans = self._plan(connection, batch)
@@ -394,12 +469,15 @@ class IndexSession:
             for plan, result in zip(group, results, strict=True):
                 if isinstance(result, BaseException):
                     failed.add(id(plan))
-                    self._error(f"{plan.entry.path}: {result}")
+                    self._error(f"{plan.entry.path}: {result}", plan.entry.path)
                 else:
                     plan.sha256 = result
         return [p for p in plans if id(p) not in failed]
 
-    def _error(self, message: str) -> None:
+    def _error(self, message: str, path: str | None = None) -> None:
+        """Counts an error; ``path`` is the file that was not indexed as listed, if any."""
+        if path is not None and self._scan is not None:
+            self._scan.failed(path)
         self.counts["errors"] += 1
         if len(self.error_messages) < MAX_ERROR_MESSAGES:
             self.error_messages.append(message)
@@ -411,8 +489,12 @@ class IndexSession:
         updates: list[dict[str, Any]] = []
         events: list[EventSpec] = []
         gone: list[ItemRow] = []
+        touched: set[str] = set()
         for plan in plans:
+            touched.add(plan.entry.folder)
             row = plan.row
+            if row is not None:
+                touched.add(folder_of(row.path))
             reused = plan.kind == "confirm" and not self.stable_ids
             if reused and row is not None and plan.sha256 != row.sha256:
                 # The identifier (an inode) now holds other bytes: the file it named is gone.
@@ -452,7 +534,7 @@ class IndexSession:
                 events.append((None, row.id, kind, row.path, plan.entry.path))
         for row in gone:
             events.append((None, row.id, ChangeKind.REMOVED, row.path, None))
-        self._write(inserts, updates, [row.id for row in gone], events, now)
+        self._write(inserts, updates, [row.id for row in gone], events, now, touched)
 
     def _write(
         self,
@@ -461,7 +543,9 @@ class IndexSession:
         removals: list[int],
         events: list[EventSpec],
         now: datetime,
+        touched: set[str],
     ) -> None:
+        """One transaction: lease renewal, item writes, events, and the touched folders' rows."""
         if not (inserts or updates or removals or events):
             return
         changes: list[ItemChange] = []
@@ -486,6 +570,7 @@ class IndexSession:
                     changes.append(self._change(kind, target, rows[-1]))
                 if rows:
                     ItemStore.insert_events(connection, rows)
+                self.folders.touch(connection, touched)
             except BaseException:
                 transaction.rollback()
                 raise
@@ -539,4 +624,5 @@ class IndexSession:
             events: list[EventSpec] = [
                 (None, i, ChangeKind.REMOVED, paths.get(i), None) for i in chunk
             ]
-            self._write([], [], chunk, events, utcnow())
+            touched = {folder_of(path) for path in paths.values()}
+            self._write([], [], chunk, events, utcnow(), touched)

@@ -67,6 +67,7 @@ def entry_values(entry: MediaEntry, sha256: str | None, external_id: str) -> dic
     return {
         "external_id": external_id,
         "path": entry.path,
+        "folder": entry.folder,
         "name": entry.name,
         "size": entry.size,
         "mtime_us": mtime_us(entry.mtime),
@@ -96,6 +97,7 @@ class ItemStore:
                     for column in (
                         "external_id",
                         "path",
+                        "folder",
                         "name",
                         "size",
                         "mtime_us",

@@ -26,7 +26,10 @@ class ScanStrategy(SyncStrategy):
     description = "list the whole source and compare it with the index"
 
     def run(self, source: Source, index: SyncIndex) -> None:
-        index.observe(source.list_entries())
+        if Capability.FOLDER_FINGERPRINTS in source.capabilities:
+            index.observe_folders(source.list_folders())
+        else:
+            index.observe(source.list_entries())
         index.finish_scan()
 
 

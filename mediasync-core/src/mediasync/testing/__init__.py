@@ -14,7 +14,7 @@ import pytest
 pytest.register_assert_rewrite(
     *(
         f"mediasync.testing.{name}"
-        for name in ("_helpers", "_source_read", "_source_write", "fixtures")
+        for name in ("_helpers", "_source_folders", "_source_read", "_source_write", "fixtures")
     )
 )
 

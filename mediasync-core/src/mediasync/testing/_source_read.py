@@ -30,6 +30,7 @@ _METHODS = {
     Capability.DOWNLOADABLE: ("open",),
     Capability.WRITABLE: ("upload",),
     Capability.CHANGE_FEED: ("start_cursor", "changes"),
+    Capability.FOLDER_FINGERPRINTS: ("list_folders",),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mediasync.testing._source_folders import FolderListingTests
 from mediasync.testing._source_read import (
     DeclarationTests,
     DownloadTests,
@@ -14,6 +15,7 @@ __all__ = ["SourceConformance"]
 
 
 class SourceConformance(  # pytest collects the last base first: declarations run first
+    FolderListingTests,
     ChangeFeedTests,
     UploadTests,
     StableIdTests,
