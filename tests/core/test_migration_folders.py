@@ -59,9 +59,10 @@ def test_upgrade_fills_folders_and_the_next_sync_is_exact(
         before, after = migrate.upgrade(engine)
         assert (before, after) == ("0001_initial", migrate.HEAD)
         with engine.connect() as connection:
-            folders = dict(connection.execute(text("SELECT path, folder FROM media_items")).all())
+            rows = connection.execute(text("SELECT path, folder FROM media_items"))
+            folders = {row.path: row.folder for row in rows}
             rows = connection.execute(text("SELECT folder, fingerprint FROM source_folders"))
-            fingerprints = dict(rows.all())
+            fingerprints = {row.folder: row.fingerprint for row in rows}
         assert folders == {"trip/day 1/a.jpg": "trip/day 1", "top.jpg": "", "gone/old.jpg": "gone"}
         assert fingerprints == {"trip/day 1": None, "": None}, "active items' folders only"
     finally:

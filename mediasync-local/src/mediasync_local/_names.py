@@ -6,6 +6,9 @@ import unicodedata
 
 __all__ = [
     "FALLBACK_NAME",
+    "JUNK_FILES",
+    "JUNK_PREFIXES",
+    "JUNK_SUFFIXES",
     "MAX_NAME_BYTES",
     "is_listed_dir",
     "is_listed_file",
@@ -20,9 +23,10 @@ MAX_NAME_BYTES = 255
 """The longest file name most filesystems accept (ext4, APFS, NTFS count slightly differently)."""
 FALLBACK_NAME = "unnamed"
 
-_JUNK_FILES = frozenset({"thumbs.db", "ehthumbs.db", "ehthumbs_vista.db", "desktop.ini", "icon\r"})
-_JUNK_SUFFIXES = (".part", ".partial", ".crdownload", ".download", ".tmp")
-_JUNK_PREFIXES = ("~$",)
+JUNK_FILES = frozenset({"thumbs.db", "ehthumbs.db", "ehthumbs_vista.db", "desktop.ini", "icon\r"})
+"""Lowercased names of files that are never media (the listing's hot loop checks these too)."""
+JUNK_SUFFIXES = (".part", ".partial", ".crdownload", ".download", ".tmp")
+JUNK_PREFIXES = ("~$",)
 _JUNK_DIRS = frozenset(
     {
         "@eadir",  # Synology thumbnails
@@ -38,7 +42,7 @@ _MAX_EXTENSION_BYTES = 32
 
 
 def _is_junk(lowered: str) -> bool:
-    return lowered.endswith(_JUNK_SUFFIXES) or lowered.startswith(_JUNK_PREFIXES)
+    return lowered.endswith(JUNK_SUFFIXES) or lowered.startswith(JUNK_PREFIXES)
 
 
 def is_listed_file(name: str) -> bool:
@@ -46,7 +50,7 @@ def is_listed_file(name: str) -> bool:
     if name.startswith("."):
         return False
     lowered = name.lower()
-    return lowered not in _JUNK_FILES and not _is_junk(lowered)
+    return lowered not in JUNK_FILES and not _is_junk(lowered)
 
 
 def is_listed_dir(name: str) -> bool:

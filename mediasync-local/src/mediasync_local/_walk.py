@@ -26,9 +26,9 @@ import attrs
 
 from mediasync import FolderListing, MediaEntry, SourceUnreachable
 from mediasync_local._globs import PathFilter
-from mediasync_local._names import is_listed_dir, is_listed_file
+from mediasync_local._names import JUNK_FILES, JUNK_PREFIXES, JUNK_SUFFIXES, is_listed_dir
 from mediasync_local._paths import text_name
-from mediasync_local._sniff import MEDIA_TYPES, extension_of, needs_sniff, sniff_file
+from mediasync_local._sniff import MEDIA_TYPES, needs_sniff, sniff_file
 
 __all__ = [
     "FINGERPRINT_VERSION",
@@ -265,11 +265,20 @@ def _file_facts(
     """(stat, link count, facts) of a listed media file, or ``None`` when it is not listed.
 
     ``filtered`` says whether any glob is set: without one, no path is built for the filter.
+    This runs once per file of every sync, so the name checks of ``is_listed_file`` and
+    ``extension_of`` are written out here, on the name lowercased once.
     """
     name = item.name
-    if not is_listed_file(name):
+    lowered = name.lower()
+    if (
+        name.startswith(".")
+        or lowered in JUNK_FILES
+        or lowered.endswith(JUNK_SUFFIXES)
+        or lowered.startswith(JUNK_PREFIXES)
+    ):
         return None
-    ext = extension_of(name)
+    dot = lowered.rfind(".")
+    ext = lowered[dot + 1 :] if dot > 0 else ""
     mime_type = MEDIA_TYPES.get(ext)
     if mime_type is None and not needs_sniff(ext):
         return None
@@ -299,5 +308,5 @@ def _file_facts(
             return None
         if mime_type is None:
             return None
-    facts = (text_name(name), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, mime_type)
-    return st, st.st_nlink, facts
+    text = name if name.isascii() else text_name(name)
+    return st, st.st_nlink, (text, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, mime_type)

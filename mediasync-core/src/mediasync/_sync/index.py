@@ -42,7 +42,14 @@ from mediasync._models import Capability, ChangeKind, ItemChange, MediaEntry
 from mediasync._source import FolderListing, Source
 from mediasync._sync.folders import FolderScan, FolderStore, folder_of
 from mediasync._sync.lease import Lease
-from mediasync._sync.store import LOOKUP_CHUNK, ItemRow, ItemStore, entry_values, mtime_us
+from mediasync._sync.store import (
+    LOOKUP_CHUNK,
+    ItemRow,
+    ItemStore,
+    entry_row,
+    entry_values,
+    mtime_us,
+)
 
 __all__ = ["IndexSession", "MassRemovalHeld", "RunCancelled", "SyncOptions"]
 
@@ -558,18 +565,19 @@ class IndexSession:
                 self.store.update_items(connection, updates)
                 new_ids = self.store.insert_items(
                     connection,
-                    [entry_values(p.entry, p.sha256, p.external_id) for p in inserts],
+                    [entry_row(p.entry, p.sha256, p.external_id) for p in inserts],
                     now,
                 )
                 ids = {id(plan): item_id for plan, item_id in zip(inserts, new_ids, strict=True)}
-                rows: list[dict[str, Any]] = []
+                run_id = None if self.options.dry_run else self.run_id
+                rows: list[tuple[Any, ...]] = []
                 for plan, item_id, kind, old_path, new_path in events:
                     target = ids[id(plan)] if plan is not None else item_id
                     assert target is not None
-                    rows.append(self._event(target, kind, old_path, new_path, now))
-                    changes.append(self._change(kind, target, rows[-1]))
-                if rows:
-                    ItemStore.insert_events(connection, rows)
+                    old = old_path if kind is not ChangeKind.ADDED else None
+                    rows.append((target, run_id, kind.value, old, new_path))
+                    changes.append(self._change(kind, target, old, new_path))
+                ItemStore.insert_events(connection, rows, now)
                 self.folders.touch(connection, touched)
             except BaseException:
                 transaction.rollback()
@@ -588,26 +596,15 @@ class IndexSession:
             if self._on_change is not None and not self.options.dry_run:
                 self._on_change(change)
 
-    def _event(
-        self, item_id: int, kind: ChangeKind, old: str | None, new: str | None, now: datetime
-    ) -> dict[str, Any]:
-        return {
-            "item_id": item_id,
-            "sync_run_id": None if self.options.dry_run else self.run_id,
-            "kind": kind.value,
-            "old_path": old if kind is not ChangeKind.ADDED else None,
-            "new_path": new,
-            "at": now,
-            "detail": None,
-        }
-
-    def _change(self, kind: ChangeKind, item_id: int, event: dict[str, Any]) -> ItemChange:
+    def _change(
+        self, kind: ChangeKind, item_id: int, old_path: str | None, new_path: str | None
+    ) -> ItemChange:
         return ItemChange(
             kind=kind,
             source=self.source.name,
             item_id=item_id,
-            path=event["new_path"] or event["old_path"] or "",
-            old_path=event["old_path"],
+            path=new_path or old_path or "",
+            old_path=old_path,
             sync_run_id=self.run_id,
         )
 

@@ -12,12 +12,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, and_, bindparam, func, select, text, update
 
 from mediasync._db.schema import media_events, media_items
 from mediasync._models import MediaEntry
+from mediasync._sync.bulk import BulkInsert
 
-__all__ = ["ItemRow", "ItemStore", "mtime_us"]
+__all__ = ["ITEM_COLUMNS", "ItemRow", "ItemStore", "entry_row", "entry_values", "mtime_us"]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_US = timedelta(microseconds=1)
@@ -58,6 +59,57 @@ class ItemRow:
 def _chunks(values: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+ITEM_COLUMNS = (
+    "external_id",
+    "path",
+    "folder",
+    "name",
+    "size",
+    "mtime_us",
+    "sha256",
+    "native_hash",
+    "mime_type",
+    "kind",
+    "width",
+    "height",
+    "duration",
+    "origin",
+    "origin_id",
+)
+"""The ``media_items`` columns that come from a listing entry, in ``entry_row`` order."""
+_INSERT_ITEM = BulkInsert(
+    media_items, ITEM_COLUMNS, ("source_id", "active", "first_seen_at", "changed_at")
+)
+_INSERT_EVENT = BulkInsert(
+    media_events, ("item_id", "sync_run_id", "kind", "old_path", "new_path"), ("at",)
+)
+BULK_CHUNK = 5000
+"""Rows per ``executemany``: plain statements, so no placeholder limit applies."""
+
+
+def entry_row(entry: MediaEntry, sha256: str | None, external_id: str) -> tuple[Any, ...]:
+    """``entry_values`` as a tuple in ``ITEM_COLUMNS`` order, for inserts."""
+    origin = dict(entry.origin) or None
+    origin_id = origin.get("id") if origin else None
+    return (
+        external_id,
+        entry.path,
+        entry.folder,
+        entry.name,
+        entry.size,
+        mtime_us(entry.mtime),
+        sha256,
+        entry.native_hash,
+        entry.mime_type,
+        entry.kind.value,
+        entry.width,
+        entry.height,
+        entry.duration,
+        origin,
+        None if origin_id is None else str(origin_id),
+    )
 
 
 def entry_values(entry: MediaEntry, sha256: str | None, external_id: str) -> dict[str, Any]:
@@ -201,52 +253,52 @@ class ItemStore:
         connection.execute(text(f"ANALYZE {skip_locked}{name}"))
 
     def insert_items(
-        self, connection: Connection, rows: Sequence[dict[str, Any]], now: datetime
+        self, connection: Connection, rows: Sequence[tuple[Any, ...]], now: datetime
     ) -> list[int]:
-        """Inserts new items; returns their ids in the order given."""
+        """Inserts new items (``entry_row`` tuples); returns their ids in the order given."""
         ids: list[int] = []
-        for chunk in _chunks(rows):
-            values = [
-                {
-                    **row,
-                    "source_id": self.source_id,
-                    "active": True,
-                    "first_seen_at": now,
-                    "changed_at": now,
-                }
-                for row in chunk
-            ]
-            if connection.dialect.name == "postgresql":
-                ids.extend(self._insert_then_read_ids(connection, values))
-                continue
-            result = connection.execute(
-                insert(media_items).returning(media_items.c.id, sort_by_parameter_order=True),
-                values,
-            )
-            ids.extend(result.scalars().all())
+        constants = (self.source_id, True, now, now)
+        for chunk in _chunks(rows, BULK_CHUNK):
+            _INSERT_ITEM.execute(connection, chunk, constants)
+            if connection.dialect.name == "sqlite":
+                ids.extend(self._consecutive_ids(connection, chunk))
+            else:
+                ids.extend(self._read_ids(connection, [row[0] for row in chunk]))
         return ids
 
-    def _insert_then_read_ids(
-        self, connection: Connection, values: Sequence[dict[str, Any]]
+    def _consecutive_ids(
+        self, connection: Connection, rows: Sequence[tuple[Any, ...]]
     ) -> list[int]:
-        """PostgreSQL: a plain ``executemany``, then the new ids read back by identifier.
-
-        ``INSERT ... RETURNING`` of many rows is sent as one long ``VALUES`` list that psycopg
-        parses anew for every batch (too long for its statement cache): a quarter of a first
-        index went there. A short statement in pipeline mode is cached. The read-back is exact:
-        a source has one active item per identifier (the partial unique index), and these rows
-        were just inserted active in this transaction.
-        """
-        connection.execute(insert(media_items), list(values))
-        wanted = [row["external_id"] for row in values]
-        query = select(media_items.c.external_id, media_items.c.id).where(
-            and_(
-                media_items.c.source_id == self.source_id,
-                media_items.c.active.is_(True),
-                media_items.c.external_id.in_(wanted),
-            )
+        """SQLite: the rows just inserted, under this transaction's write lock, took the ids
+        after the largest one, in order; checked by reading their identifiers back by id."""
+        last = int(connection.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())
+        first = last - len(rows) + 1
+        query = (
+            select(media_items.c.external_id)
+            .where(media_items.c.id.between(first, last))
+            .order_by(media_items.c.id)
         )
-        found: dict[str, int] = dict(connection.execute(query).all())
+        if list(connection.execute(query).scalars()) == [row[0] for row in rows]:
+            return list(range(first, last + 1))
+        return self._read_ids(connection, [row[0] for row in rows])
+
+    def _read_ids(self, connection: Connection, wanted: Sequence[str]) -> list[int]:
+        """The ids of items just inserted, read back by identifier.
+
+        Exact: a source has one active item per identifier (the partial unique index), and
+        these rows were just inserted active in this transaction. (``INSERT ... RETURNING`` of
+        many rows would be one long statement that psycopg parses anew for every batch.)
+        """
+        found: dict[str, int] = {}
+        for chunk in _chunks(wanted):
+            query = select(media_items.c.external_id, media_items.c.id).where(
+                and_(
+                    media_items.c.source_id == self.source_id,
+                    media_items.c.active.is_(True),
+                    media_items.c.external_id.in_(chunk),
+                )
+            )
+            found.update((row.external_id, row.id) for row in connection.execute(query).all())
         return [found[external_id] for external_id in wanted]
 
     def update_items(self, connection: Connection, rows: Iterable[dict[str, Any]]) -> None:
@@ -264,6 +316,9 @@ class ItemStore:
             )
 
     @staticmethod
-    def insert_events(connection: Connection, events: Sequence[dict[str, Any]]) -> None:
-        for chunk in _chunks(events):
-            connection.execute(insert(media_events), list(chunk))
+    def insert_events(
+        connection: Connection, events: Sequence[tuple[Any, ...]], now: datetime
+    ) -> None:
+        """Inserts ``(item_id, sync_run_id, kind, old_path, new_path)`` events, all at ``now``."""
+        for chunk in _chunks(events, BULK_CHUNK):
+            _INSERT_EVENT.execute(connection, chunk, (now,))

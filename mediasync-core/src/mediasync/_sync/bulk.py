@@ -1,0 +1,81 @@
+"""Many-row ``INSERT`` straight through the driver's ``executemany``.
+
+SQLAlchemy compiles the statement and lends its bind processors, but no longer handles each
+row: for a first index that per-row work (parameter dicts, ``construct_params``, a datetime
+formatted per column per row) took more of the main thread than SQLite itself did. Values that
+are the same for every row of a batch (a timestamp, the source) are processed once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, insert
+
+__all__ = ["BulkInsert"]
+
+
+class BulkInsert:
+    """``INSERT INTO table (columns..., constants...)`` for rows given as tuples.
+
+    Each row holds ``columns`` in order, as Python values (processed here, column by column,
+    only where the dialect needs it: JSON, say); ``constants`` are given once per call.
+    """
+
+    def __init__(self, table: Table, columns: Sequence[str], constants: Sequence[str] = ()) -> None:
+        self.table = table
+        self.columns = tuple(columns)
+        self.constants = tuple(constants)
+        self._compiled: dict[str, tuple[str, bool]] = {}
+
+    def _statement(self, connection: Connection) -> tuple[str, bool]:
+        """(SQL, whether its parameters are positional, in ``columns + constants`` order)."""
+        dialect = connection.dialect
+        key = f"{dialect.name}:{dialect.paramstyle}"
+        cached = self._compiled.get(key)
+        if cached is None:
+            names = self.columns + self.constants
+            marker = {"qmark": "?", "format": "%s"}.get(dialect.paramstyle)
+            if marker is None:  # named styles: let SQLAlchemy write the placeholders
+                statement = insert(self.table).values({name: bindparam(name) for name in names})
+                cached = (str(statement.compile(dialect=dialect)), False)
+            else:
+                quote = dialect.identifier_preparer.quote
+                table = dialect.identifier_preparer.format_table(self.table)
+                columns = ", ".join(quote(name) for name in names)
+                markers = ", ".join([marker] * len(names))
+                cached = (f"INSERT INTO {table} ({columns}) VALUES ({markers})", True)
+            self._compiled[key] = cached
+        return cached
+
+    def execute(
+        self, connection: Connection, rows: Sequence[tuple[Any, ...]], constants: tuple[Any, ...]
+    ) -> None:
+        if not rows:
+            return
+        sql, positional = self._statement(connection)
+        dialect = connection.dialect
+        processors = [
+            (index, processor, processor(None))
+            for index, name in enumerate(self.columns)
+            if (processor := self.table.c[name].type._cached_bind_processor(dialect)) is not None
+        ]
+        fixed = tuple(
+            processor(value) if processor is not None else value
+            for name, value in zip(self.constants, constants, strict=True)
+            for processor in (self.table.c[name].type._cached_bind_processor(dialect),)
+        )
+        params: list[Any] = []
+        for row in rows:
+            if processors:
+                values = list(row)
+                for index, processor, none in processors:
+                    value = values[index]
+                    values[index] = none if value is None else processor(value)
+                row = tuple(values)
+            params.append(row + fixed)
+        if not positional:
+            names = self.columns + self.constants
+            params = [dict(zip(names, row, strict=True)) for row in params]
+        connection.exec_driver_sql(sql, params)
