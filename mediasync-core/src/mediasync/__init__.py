@@ -22,6 +22,7 @@ from mediasync._errors import (
     SourceUnreachable,
     UsageError,
 )
+from mediasync._filehash import file_sha256
 from mediasync._models import (
     Capability,
     ChangeKind,
@@ -90,5 +91,6 @@ __all__ = [
     "UsageError",
     "Workspace",
     "__version__",
+    "file_sha256",
     "hookimpl",
 ]

@@ -142,6 +142,15 @@ class Source(abc.ABC):
         """Opens the bytes of ``entry`` as a binary stream (``DOWNLOADABLE``)."""
         raise NotSupported(f"source type '{self.type_name}' cannot download")
 
+    def local_path(self, entry: MediaEntry) -> str | None:
+        """The file behind ``entry`` on this machine, if its bytes are a local file.
+
+        Lets the engine hash many new files in worker processes (reading the file there, with
+        no call to this source) instead of threads that compete for the GIL. ``None``, the
+        default, keeps hashing on ``sha256`` in threads.
+        """
+        return None
+
     def sha256(self, entry: MediaEntry) -> str:
         """SHA-256 of the bytes, hex; called only for new or changed files without a native hash."""
         digest = hashlib.sha256()

@@ -16,11 +16,12 @@ from mediasync import (
     SourceError,
     SourceUnreachable,
     UsageError,
+    file_sha256,
 )
 from mediasync_local._globs import PathFilter
 from mediasync_local._paths import os_path
 from mediasync_local._settings import LocalSettings
-from mediasync_local._upload import sha256_file, write_new_file
+from mediasync_local._upload import write_new_file
 from mediasync_local._walk import SkippedFile, entry_for, file_id, walk, walk_folders
 
 __all__ = ["LocalSource"]
@@ -186,9 +187,13 @@ class LocalSource(Source):
         """
         return open(self._full_path(entry.path), "rb")
 
+    def local_path(self, entry: MediaEntry) -> str:
+        """The file itself, so that the engine can hash many files in worker processes."""
+        return self._full_path(entry.path)
+
     def sha256(self, entry: MediaEntry) -> str:
         """SHA-256 of the file, hex, read straight from disk in 1 MiB chunks."""
-        return sha256_file(self._full_path(entry.path))
+        return file_sha256(self._full_path(entry.path))
 
     # -- writing ----------------------------------------------------------------------------------
 

@@ -16,12 +16,11 @@ import hashlib
 import os
 import secrets
 import stat
-import threading
 from typing import BinaryIO
 
 import attrs
 
-from mediasync import SourceError
+from mediasync import SourceError, file_sha256
 from mediasync_local._names import numbered, safe_folder, safe_name, with_extension
 from mediasync_local._sniff import (
     MEDIA_TYPES,
@@ -32,7 +31,7 @@ from mediasync_local._sniff import (
     type_by_extension,
 )
 
-__all__ = ["CHUNK", "Written", "sha256_file", "write_new_file"]
+__all__ = ["CHUNK", "Written", "write_new_file"]
 
 CHUNK = 1024 * 1024
 MAX_NUMBER = 9999
@@ -53,26 +52,6 @@ class Written:
     mime_type: str | None
     created: bool
     """False when a file with the same name and bytes was already there."""
-
-
-_buffers = threading.local()
-
-
-def sha256_file(path: str) -> str:
-    """SHA-256 of a file, hex, read in 1 MiB chunks (hashlib releases the GIL).
-
-    One buffer per thread, reused: allocating (zeroing, faulting in) a fresh 1 MiB per file cost
-    more than hashing the typical 30 KB photo thumbnail or small image.
-    """
-    digest = hashlib.sha256()
-    buffer = getattr(_buffers, "buffer", None)
-    if buffer is None:
-        buffer = _buffers.buffer = bytearray(CHUNK)
-    view = memoryview(buffer)
-    with open(path, "rb", buffering=0) as stream:
-        while count := stream.readinto(buffer):
-            digest.update(view[:count])
-    return digest.hexdigest()
 
 
 def _fsync_directory(path: str) -> None:
@@ -123,7 +102,7 @@ def _same_bytes(path: str, size: int, sha256: str) -> bool:
         return False
     if not stat.S_ISREG(st.st_mode) or st.st_size != size:
         return False
-    return sha256_file(path) == sha256
+    return file_sha256(path) == sha256
 
 
 def _place(temporary: str, target: str) -> bool:

@@ -23,11 +23,11 @@ matches the stored one: its items are neither read nor compared (see ``folders``
 from __future__ import annotations
 
 import array
+import collections
 import posixpath
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor
 from datetime import datetime
 from typing import Any, Literal
 
@@ -37,10 +37,11 @@ from sqlalchemy import Connection, Engine, and_, exists, select
 from mediasync._config import SyncConfig
 from mediasync._db.schema import media_items
 from mediasync._db.sources import utcnow
-from mediasync._errors import MediasyncError, SourceError, SourceUnreachable
+from mediasync._errors import MediasyncError, SourceUnreachable
 from mediasync._models import Capability, ChangeKind, ItemChange, MediaEntry
 from mediasync._source import FolderListing, Source
 from mediasync._sync.folders import FolderScan, FolderStore, folder_of
+from mediasync._sync.hashing import HashWorkers
 from mediasync._sync.lease import Lease
 from mediasync._sync.store import (
     LOOKUP_CHUNK,
@@ -55,10 +56,10 @@ __all__ = ["IndexSession", "MassRemovalHeld", "RunCancelled", "SyncOptions"]
 
 PlanKind = Literal["content", "relocate", "confirm", "replace", "restore", "add"]
 MAX_ERROR_MESSAGES = 20
-HASH_GROUP = 32
-"""At most this many files per task handed to a hashing thread."""
 ANALYZE_MIN_ROWS = 10_000
 """Below this many items a PostgreSQL table is small enough to plan for without statistics."""
+HASHING_AHEAD = 1
+"""Batches whose files are hashed while the main thread writes the ones before them."""
 FOLDERS_PER_LOOKUP = 500
 FILES_PER_LOOKUP = 20_000
 """Folder listings are compared with the stored fingerprints this many folders (or files) at a
@@ -138,7 +139,7 @@ class IndexSession:
         run_id: int,
         lease: Lease | None,
         options: SyncOptions,
-        hash_pool: Executor,
+        hash_workers: HashWorkers,
         cursor: str | None = None,
         on_change: Callable[[ItemChange], None] | None = None,
         on_progress: Callable[[int], None] | None = None,
@@ -152,7 +153,7 @@ class IndexSession:
         self.run_id = run_id
         self.lease = lease
         self.options = options
-        self.hash_pool = hash_pool
+        self.hash_workers = hash_workers
         self.stable_ids = Capability.STABLE_IDS in source.capabilities
         self.counts: Counter[str] = Counter()
         """Keyed by ``SyncCounts`` field names; ``SyncCounts(**counts)`` is the run's tally."""
@@ -165,6 +166,8 @@ class IndexSession:
         self._seen = bytearray()
         self._deferred: list[Plan] = []
         self._batch: list[MediaEntry] = []
+        self._pending: collections.deque[Callable[[], list[Plan]]] = collections.deque()
+        """Batches whose hashes are being computed while the ones before them are written."""
         self._scan: FolderScan | None = None
         self._inserted = 0
         with engine.connect() as connection:
@@ -224,12 +227,15 @@ class IndexSession:
             return
         self._batch.append(entry)
         if len(self._batch) >= self.options.batch_size:
-            self._flush()
+            batch, self._batch = self._batch, []
+            self._process(batch)
 
     def _flush(self) -> None:
+        """Processes the entries taken so far, and writes every batch in flight."""
         batch, self._batch = self._batch, []
         if batch:
             self._process(batch)
+        self._drain()
 
     def finish_scan(self) -> None:
         self._keep_unreadable()
@@ -340,16 +346,19 @@ class IndexSession:
     def _checkpoint(self) -> None:
         """Between two batches: stop if the worker is stopping, keep the lease alive."""
         if self.cancel is not None and self.cancel.is_set():
+            self._drain()
             raise RunCancelled("stopped before the next batch: the worker is shutting down")
         if self.lease is not None:
             self.lease.renew_if_due(self.engine)
 
     def _process(self, batch: Sequence[MediaEntry]) -> None:
+        """Plans a batch and starts its hashes, then writes the batch before it meanwhile."""
         self._checkpoint()
         self.observed += len(batch)
         with self.engine.connect() as connection:
             plans = self._plan(connection, batch)
-        self._execute(plans)
+        self._pending.append(self._start_hashing(plans))
+        self._drain(keep=HASHING_AHEAD)
         if self._on_progress is not None:
             self._on_progress(self.observed)
 
@@ -427,7 +436,7 @@ class IndexSession:
                 self._mark(plan.row.id)
                 plans.append(plan)
         for start in range(0, len(plans), self.options.batch_size):
-            self._execute(plans[start : start + self.options.batch_size])
+            self._execute(self._start_hashing(plans[start : start + self.options.batch_size])())
 
     def _keep_statistics(self) -> None:
         """On PostgreSQL, ``ANALYZE`` once this source holds over twice the rows it plans for.
@@ -447,39 +456,34 @@ class IndexSession:
 
     # -- hashing and writing ---------------------------------------------------------------------
 
-    def _hash(self, plans: list[Plan]) -> list[Plan]:
-        """Fills ``sha256`` where needed, in parallel; drops (and reports) unreadable files."""
+    def _start_hashing(self, plans: list[Plan]) -> Callable[[], list[Plan]]:
+        """Starts hashing what needs it; the callable waits, and returns the plans whose files
+        could be read (the others are reported as errors)."""
         for plan in plans:
             if plan.sha256 is None:
                 plan.sha256 = plan.entry.sha256
         todo = [p for p in plans if p.needs_hash()]
         if not todo:
-            return plans
+            return lambda: plans
+        results = self.hash_workers.start(self.source, [p.entry for p in todo])
 
-        def digest(group: Sequence[Plan]) -> list[str | BaseException]:
-            results: list[str | BaseException] = []
-            for plan in group:
-                try:
-                    results.append(self.source.sha256(plan.entry))
-                except (OSError, SourceError) as exc:
-                    if isinstance(exc, SourceUnreachable):
-                        raise
-                    results.append(exc)
-            return results
-
-        # Several files per task: a future per small file costs the main thread more than
-        # its hash costs a worker. About 64 tasks per batch keep every worker busy.
-        size = max(1, min(HASH_GROUP, -(-len(todo) // 64)))
-        groups = [todo[start : start + size] for start in range(0, len(todo), size)]
-        failed: set[int] = set()
-        for group, results in zip(groups, self.hash_pool.map(digest, groups), strict=True):
-            for plan, result in zip(group, results, strict=True):
+        def hashed() -> list[Plan]:
+            failed: set[int] = set()
+            for plan, result in zip(todo, results(), strict=True):
                 if isinstance(result, BaseException):
                     failed.add(id(plan))
                     self._error(f"{plan.entry.path}: {result}", plan.entry.path)
                 else:
                     plan.sha256 = result
-        return [p for p in plans if id(p) not in failed]
+            return [p for p in plans if id(p) not in failed]
+
+        return hashed
+
+    def _drain(self, keep: int = 0) -> None:
+        """Writes the batches whose hashes are being computed, oldest first, until ``keep``
+        are left in flight."""
+        while len(self._pending) > keep:
+            self._execute(self._pending.popleft()())
 
     def _error(self, message: str, path: str | None = None) -> None:
         """Counts an error; ``path`` is the file that was not indexed as listed, if any."""
@@ -490,7 +494,7 @@ class IndexSession:
             self.error_messages.append(message)
 
     def _execute(self, plans: list[Plan]) -> None:
-        plans = self._hash(plans)
+        """Writes a batch of plans, their hashes done."""
         now = utcnow()
         inserts: list[Plan] = []
         updates: list[dict[str, Any]] = []

@@ -11,7 +11,6 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import attrs
@@ -22,6 +21,7 @@ from mediasync._db.schema import sources, sync_runs
 from mediasync._db.sources import SourceRecord, get_source, utcnow
 from mediasync._errors import MediasyncError, SourceUnreachable
 from mediasync._models import ItemChange, RunStatus, SyncCounts, SyncRun, Trigger
+from mediasync._sync.hashing import HashWorkers, default_processes
 from mediasync._sync.index import IndexSession, MassRemovalHeld, RunCancelled, SyncOptions
 from mediasync._sync.lease import Lease, LeaseHeld, LeaseLost, acquire, default_owner
 from mediasync._sync.schedule import next_due
@@ -177,10 +177,11 @@ def _run(
     from mediasync._strategy import SyncStrategy
 
     assert isinstance(strategy, SyncStrategy)
+    workers = app.config.sync.hash_workers
     try:
         with (
             app.open_source(record) as source,
-            ThreadPoolExecutor(app.config.sync.hash_workers, "mediasync-hash") as pool,
+            HashWorkers(workers, default_processes(workers)) as hash_workers,
         ):
             current = source.root_identity()
             replaced = None not in (record.root_identity, current) and (
@@ -204,7 +205,7 @@ def _run(
                 run_id,
                 lease,
                 options,
-                pool,
+                hash_workers,
                 cursor=record.cursor,
                 on_change=changed,
                 on_progress=on_progress,

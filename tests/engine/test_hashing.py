@@ -1,0 +1,55 @@
+"""Hashing in worker processes gives what hashing in threads gives, errors included."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from indexing import Library, jpeg
+
+from mediasync import MediaEntry
+from mediasync._sync import hashing
+from mediasync._sync.hashing import HashWorkers
+from mediasync_local import LocalSettings, LocalSource
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_local_files_are_hashed_in_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hashing, "PROCESS_MIN_FILES", 3)
+    files = [jpeg(tmp_path / f"d{i % 2}" / f"{i}.jpg", size=500 + i) for i in range(5)]
+    source = LocalSource("test", str(tmp_path), LocalSettings())
+    entries = sorted(source.list_entries(), key=lambda e: e.path)
+    gone = MediaEntry(source_id="0:0", path="d0/vanished.jpg", size=1, mtime=entries[0].mtime)
+    with HashWorkers(threads=2, processes=2) as workers:
+        results = workers.start(source, [*entries, gone])()
+        assert workers._processes is not None, "five local files: hashed in processes"
+    by_path = {e.path: r for e, r in zip([*entries, gone], results, strict=True)}
+    for path in files:
+        assert by_path[path.relative_to(tmp_path).as_posix()] == sha(path)
+    assert isinstance(by_path["d0/vanished.jpg"], FileNotFoundError)
+
+
+def test_few_files_stay_on_threads(tmp_path: Path) -> None:
+    jpeg(tmp_path / "a.jpg")
+    source = LocalSource("test", str(tmp_path), LocalSettings())
+    with HashWorkers(threads=1, processes=2) as workers:
+        assert workers.start(source, list(source.list_entries()))() == [sha(tmp_path / "a.jpg")]
+        assert workers._processes is None
+
+
+def test_sync_hashed_in_processes_stores_the_true_hashes(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hashing, "PROCESS_MIN_FILES", 2)
+    files = [jpeg(library.root / "trip" / f"{i}.jpg") for i in range(6)]
+    report = library.sync()
+    assert report.run.counts.added == 6
+    items = library.items()
+    for path in files:
+        assert items[path.relative_to(library.root).as_posix()].sha256 == sha(path)
