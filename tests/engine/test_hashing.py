@@ -22,6 +22,7 @@ def test_local_files_are_hashed_in_processes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(hashing, "PROCESS_MIN_FILES", 3)
+    monkeypatch.setattr(hashing, "PROCESS_MIN_BYTES", 0)
     files = [jpeg(tmp_path / f"d{i % 2}" / f"{i}.jpg", size=500 + i) for i in range(5)]
     source = LocalSource("test", str(tmp_path), LocalSettings())
     entries = sorted(source.list_entries(), key=lambda e: e.path)
@@ -35,7 +36,8 @@ def test_local_files_are_hashed_in_processes(
     assert isinstance(by_path["d0/vanished.jpg"], FileNotFoundError)
 
 
-def test_few_files_stay_on_threads(tmp_path: Path) -> None:
+def test_few_files_stay_on_threads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hashing, "PROCESS_MIN_BYTES", 0)
     jpeg(tmp_path / "a.jpg")
     source = LocalSource("test", str(tmp_path), LocalSettings())
     with HashWorkers(threads=1, processes=2) as workers:
@@ -47,6 +49,7 @@ def test_sync_hashed_in_processes_stores_the_true_hashes(
     library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(hashing, "PROCESS_MIN_FILES", 2)
+    monkeypatch.setattr(hashing, "PROCESS_MIN_BYTES", 0)
     files = [jpeg(library.root / "trip" / f"{i}.jpg") for i in range(6)]
     report = library.sync()
     assert report.run.counts.added == 6

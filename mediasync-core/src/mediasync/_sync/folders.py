@@ -17,6 +17,7 @@ the items of a folder that vanished are found by its row not being listed.
 
 from __future__ import annotations
 
+import array
 import posixpath
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -88,6 +89,32 @@ class FolderStore:
             )
             yield from connection.execute(query).scalars().all()
 
+    def active_files(
+        self, connection: Connection, folders: Sequence[str]
+    ) -> dict[str, tuple[int, str, int, int, str | None]]:
+        """``{path: (id, external_id, size, mtime_us, sha256)}`` of the active items in
+        ``folders``: one query for many folders, instead of a lookup per listed path."""
+        columns = (
+            media_items.c.path,
+            media_items.c.id,
+            media_items.c.external_id,
+            media_items.c.size,
+            media_items.c.mtime_us,
+            media_items.c.sha256,
+        )
+        found: dict[str, tuple[int, str, int, int, str | None]] = {}
+        for chunk in _chunks(folders):
+            query = select(*columns).where(
+                and_(
+                    media_items.c.source_id == self.source_id,
+                    media_items.c.folder.in_(chunk),
+                    media_items.c.active.is_(True),
+                )
+            )
+            for path, *row in connection.execute(query).all():
+                found[path] = (row[0], row[1], row[2], row[3], row[4])
+        return found
+
     def _upsert(self, connection: Connection, rows: list[dict[str, Any]], clear: bool) -> None:
         dialect = connection.dialect.name
         module: Any = postgresql if dialect == "postgresql" else sqlite
@@ -142,6 +169,8 @@ class FolderScan:
         """False under ``--verify``: every folder is read, and its fingerprint recorded anew."""
         self._listed = bytearray()
         self._changed_known: list[str] = []
+        self._read: array.array[int] = array.array("q")
+        """Ids of active items of changed folders, read during the scan (``read``)."""
         self._new: set[str] = set()
         """Listed folders that had no row: rows made for them during the scan are not vanished."""
         self._emptied: list[int] = []
@@ -167,6 +196,12 @@ class FolderScan:
             self._fingerprints.append((listing.path, listing.fingerprint))
         return True
 
+    def read(self, folders: Sequence[str], item_ids: Iterable[int]) -> None:
+        """The scan read ``folders``' active items (``item_ids``): the sweep need not again."""
+        done = set(folders)
+        self._changed_known = [path for path in self._changed_known if path not in done]
+        self._read.extend(item_ids)
+
     def failed(self, path: str) -> None:
         """Something under ``path`` (a file's path) was not indexed as listed: no fingerprint."""
         self._failed.add(folder_of(path))
@@ -186,7 +221,8 @@ class FolderScan:
                 vanished.append(folder)
                 self._emptied.append(row_id)
         folders = self._changed_known + vanished
-        return [i for i in self.store.active_ids_in(connection, folders) if not is_seen(i)]
+        unseen = [i for i in self._read if not is_seen(i)]
+        return unseen + [i for i in self.store.active_ids_in(connection, folders) if not is_seen(i)]
 
     def record(self, connection: Connection) -> None:
         """After a complete scan whose changes are all applied: the new fingerprints."""
