@@ -1,9 +1,10 @@
-"""Many-row ``INSERT`` straight through the driver's ``executemany``.
+"""Many-row inserts straight through the driver: ``executemany``, or ``COPY`` on PostgreSQL.
 
-SQLAlchemy compiles the statement and lends its bind processors, but no longer handles each
-row: for a first index that per-row work (parameter dicts, ``construct_params``, a datetime
-formatted per column per row) took more of the main thread than SQLite itself did. Values that
-are the same for every row of a batch (a timestamp, the source) are processed once.
+SQLAlchemy lends its bind processors, but no longer handles each row: for a first index that
+per-row work (parameter dicts, ``construct_params``, a datetime formatted per column per row)
+took more of the main thread than SQLite itself did. Values that are the same for every row of a
+batch (a timestamp, the source) are processed once. On PostgreSQL rows are streamed with
+``COPY ... FROM STDIN``, which the server parses far faster than an ``INSERT`` per row.
 """
 
 from __future__ import annotations
@@ -54,7 +55,33 @@ class BulkInsert:
     ) -> None:
         if not rows:
             return
+        dialect = connection.dialect
+        if dialect.name == "postgresql":
+            self._copy(connection, self._processed(connection, rows, constants))
+            return
         sql, positional = self._statement(connection)
+        params = self._processed(connection, rows, constants)
+        if not positional:
+            names = self.columns + self.constants
+            connection.exec_driver_sql(sql, [dict(zip(names, row, strict=True)) for row in params])
+        else:
+            connection.exec_driver_sql(sql, params)
+
+    def _copy(self, connection: Connection, rows: list[tuple[Any, ...]]) -> None:
+        """PostgreSQL (psycopg 3): the rows through ``COPY``, in this connection's transaction."""
+        preparer = connection.dialect.identifier_preparer
+        table = preparer.format_table(self.table)
+        columns = ", ".join(preparer.quote(name) for name in self.columns + self.constants)
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def _processed(
+        self, connection: Connection, rows: Sequence[tuple[Any, ...]], constants: tuple[Any, ...]
+    ) -> list[tuple[Any, ...]]:
+        """Rows with the dialect's bind processors applied, the constants appended."""
         dialect = connection.dialect
         processors = [
             (index, processor, processor(None))
@@ -66,7 +93,7 @@ class BulkInsert:
             for name, value in zip(self.constants, constants, strict=True)
             for processor in (self.table.c[name].type._cached_bind_processor(dialect),)
         )
-        params: list[Any] = []
+        params: list[tuple[Any, ...]] = []
         for row in rows:
             if processors:
                 values = list(row)
@@ -75,7 +102,4 @@ class BulkInsert:
                     values[index] = none if value is None else processor(value)
                 row = tuple(values)
             params.append(row + fixed)
-        if not positional:
-            names = self.columns + self.constants
-            params = [dict(zip(names, row, strict=True)) for row in params]
-        connection.exec_driver_sql(sql, params)
+        return params

@@ -82,6 +82,9 @@ ITEM_COLUMNS = (
 _INSERT_ITEM = BulkInsert(
     media_items, ITEM_COLUMNS, ("source_id", "active", "first_seen_at", "changed_at")
 )
+_INSERT_ITEM_WITH_ID = BulkInsert(
+    media_items, ("id", *ITEM_COLUMNS), ("source_id", "active", "first_seen_at", "changed_at")
+)
 _INSERT_EVENT = BulkInsert(
     media_events, ("item_id", "sync_run_id", "kind", "old_path", "new_path"), ("at",)
 )
@@ -258,13 +261,29 @@ class ItemStore:
         """Inserts new items (``entry_row`` tuples); returns their ids in the order given."""
         ids: list[int] = []
         constants = (self.source_id, True, now, now)
+        postgres = connection.dialect.name == "postgresql"
         for chunk in _chunks(rows, BULK_CHUNK):
+            if postgres:
+                new_ids = self._next_ids(connection, len(chunk))
+                rows_with_ids = [(i, *row) for i, row in zip(new_ids, chunk, strict=True)]
+                _INSERT_ITEM_WITH_ID.execute(connection, rows_with_ids, constants)
+                ids.extend(new_ids)
+                continue
             _INSERT_ITEM.execute(connection, chunk, constants)
             if connection.dialect.name == "sqlite":
                 ids.extend(self._consecutive_ids(connection, chunk))
             else:
                 ids.extend(self._read_ids(connection, [row[0] for row in chunk]))
         return ids
+
+    @staticmethod
+    def _next_ids(connection: Connection, count: int) -> list[int]:
+        """PostgreSQL: ``count`` ids taken from the table's own sequence, for ``COPY``."""
+        query = text(
+            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
+        )
+        name = connection.dialect.identifier_preparer.format_table(media_items)
+        return [int(i) for i in connection.execute(query, {"table": name, "n": count}).scalars()]
 
     def _consecutive_ids(
         self, connection: Connection, rows: Sequence[tuple[Any, ...]]
