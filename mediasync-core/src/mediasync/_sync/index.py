@@ -238,17 +238,18 @@ class IndexSession:
         assert self._scan is not None
         paths = [listing.path for listing in listings]
         with self.engine.connect() as connection:
-            rows = self.folders.active_files(connection, paths)
-        self._scan.read(paths, (row[0] for row in rows.values()))
+            known = self.folders.active_files(connection, paths)
+        self._scan.read(paths, (row[0] for rows in known.values() for row in rows.values()))
         for listing in listings:
+            rows = known[listing.path]
             for entry in listing.entries():
-                row = rows.get(entry.path)
+                row = rows.get(entry.name)
                 if (
                     row is not None
+                    and entry.sha256 is None  # a source's own hash is compared by the diff
                     and row[1] == entry.source_id
                     and row[2] == entry.size
                     and row[3] == mtime_us(entry.mtime)
-                    and entry.sha256 in (None, row[4])
                     and not self._is_seen(row[0])
                 ):
                     self._mark(row[0])
