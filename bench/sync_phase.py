@@ -32,6 +32,7 @@ from mediasync._config import load_config
 from mediasync._db.schema import media_events
 from mediasync._db.sources import add_source, list_sources
 from mediasync._plugins import load_plugins
+from mediasync._sync.bulk import BulkInsert
 from mediasync._sync.index import SyncOptions
 from mediasync._sync.runner import sync_source
 
@@ -55,6 +56,19 @@ class WriteCounter:
         self.rows: dict[str, int] = {}
         self._last_context: object = None
         event.listen(engine, "after_cursor_execute", self._after)
+        self._count_copies()
+
+    def _count_copies(self) -> None:
+        """``COPY`` (the engine's bulk inserts on PostgreSQL) goes to the driver past
+        SQLAlchemy's events: its rows are counted where the engine hands them over."""
+        original = BulkInsert._copy
+        rows = self.rows
+
+        def counted(bulk: BulkInsert, connection: Any, batch: list[tuple[Any, ...]]) -> None:
+            original(bulk, connection, batch)
+            rows[bulk.table.name] = rows.get(bulk.table.name, 0) + len(batch)
+
+        BulkInsert._copy = counted  # type: ignore[method-assign,assignment]
 
     def _after(
         self, _conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
