@@ -91,6 +91,8 @@ def test_hidden_files_and_folders_and_junk_are_skipped(
         "photo.jpg.download",
         "upload.tmp",
         "~$draft.jpg",
+        "~$DRAFT.JPG",
+        ".HIDDEN.JPG",
         "@eaDir/keep.jpg/SYNOFILE_THUMB_XL.jpg",
         "$RECYCLE.BIN/old.jpg",
         "lost+found/#1234",
@@ -101,6 +103,16 @@ def test_hidden_files_and_folders_and_junk_are_skipped(
         path.write_bytes(jpeg_bytes(500))
 
     assert sorted(listing(make_source())) == ["keep.jpg"]
+
+
+def test_no_junk_name_has_a_media_extension() -> None:
+    """The listing's inline path lists a name with a media extension after checking only the
+    hidden and junk prefixes: a junk name or suffix with a media extension would slip through."""
+    from mediasync_local._names import JUNK_FILES, JUNK_SUFFIXES
+    from mediasync_local._sniff import MEDIA_TYPES, extension_of
+
+    assert not [name for name in JUNK_FILES if extension_of(name) in MEDIA_TYPES]
+    assert not [suffix for suffix in JUNK_SUFFIXES if extension_of(f"x{suffix}") in MEDIA_TYPES]
 
 
 def test_known_extensions_are_trusted_without_reading_and_others_are_sniffed(

@@ -17,9 +17,9 @@ import functools
 import hashlib
 import os
 import pickle
-import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from stat import S_ISREG
 from typing import Any
 
 import attrs
@@ -44,6 +44,9 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_US = timedelta(microseconds=1)
 FINGERPRINT_VERSION = "1"
 """Changes whenever what a fingerprint covers changes, so that old ones no longer match."""
+
+_SLOW_PREFIXES = (".", *JUNK_PREFIXES)
+"""Names the inline path leaves to ``_file_facts``: hidden files and junk prefixes."""
 
 FileFacts = tuple[str, int, int, int, int, str]
 """(name as text, st_dev, st_ino, st_size, st_mtime_ns, MIME type) of one listed file."""
@@ -160,6 +163,8 @@ def walk_folders(
         visited = {(root_stat.st_dev, root_stat.st_ino)}
     seen: set[tuple[int, int]] = set()
     filtered = path_filter.exclude is not None or not path_filter.includes_everything
+    follow = follow_symlinks
+    media_type = MEDIA_TYPES.get
     while stack:
         folder = stack.pop()
         files: list[FileFacts] = []
@@ -176,7 +181,7 @@ def walk_folders(
                 if item is None:
                     break
                 try:
-                    if not follow_symlinks and item.is_symlink():
+                    if not follow and item.is_symlink():
                         continue
                     is_dir = item.is_dir()
                 except OSError as exc:
@@ -187,15 +192,35 @@ def walk_folders(
                     if child is not None:
                         stack.append(child)
                     continue
-                facts = _file_facts(item, folder, path_filter, filtered, follow_symlinks, skipped)
-                if facts is None:
-                    continue
-                if follow_symlinks or facts[1] > 1:
-                    key = (facts[0].st_dev, facts[0].st_ino)
+                # The common case inline: a plain name with a media extension, no globs. Junk
+                # names never have a media extension (tests/local/test_listing.py checks), so
+                # only the hidden and "~$" prefixes remain to test.
+                name = item.name
+                dot = name.rfind(".")
+                mime_type = media_type(name[dot + 1 :].lower()) if dot > 0 else None
+                if mime_type is None or filtered or name.startswith(_SLOW_PREFIXES):
+                    found = _file_facts(item, folder, path_filter, filtered, follow, skipped)
+                    if found is None:
+                        continue
+                    st, facts = found
+                else:
+                    try:
+                        st = item.stat(follow_symlinks=follow)
+                    except FileNotFoundError:
+                        continue  # deleted since the folder was read, or a dangling link
+                    except OSError as exc:
+                        skipped.append(SkippedFile(_path(folder, item), exc.strerror or str(exc)))
+                        continue
+                    if not S_ISREG(st.st_mode):
+                        continue
+                    text = name if name.isascii() else text_name(name)
+                    facts = (text, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, mime_type)
+                if follow or st.st_nlink > 1:
+                    key = (st.st_dev, st.st_ino)
                     if key in seen:
                         continue
                     seen.add(key)
-                files.append(facts[2])
+                files.append(facts)
         if files:
             prefix = folder.prefix
             yield FolderListing(
@@ -261,12 +286,11 @@ def _file_facts(
     filtered: bool,
     follow_symlinks: bool,
     skipped: list[SkippedFile],
-) -> tuple[os.stat_result, int, FileFacts] | None:
-    """(stat, link count, facts) of a listed media file, or ``None`` when it is not listed.
+) -> tuple[os.stat_result, FileFacts] | None:
+    """(stat, facts) of a listed media file, or ``None`` when it is not listed.
 
     ``filtered`` says whether any glob is set: without one, no path is built for the filter.
-    This runs once per file of every sync, so the name checks of ``is_listed_file`` and
-    ``extension_of`` are written out here, on the name lowercased once.
+    The general case, exact for any name; ``walk_folders`` has the common one inline.
     """
     name = item.name
     lowered = name.lower()
@@ -293,7 +317,7 @@ def _file_facts(
     except OSError as exc:
         skipped.append(SkippedFile(_path(folder, item), exc.strerror or str(exc)))
         return None
-    if not stat.S_ISREG(st.st_mode):
+    if not S_ISREG(st.st_mode):
         return None
     if mime_type is None:
         if st.st_size == 0:
@@ -309,4 +333,4 @@ def _file_facts(
         if mime_type is None:
             return None
     text = name if name.isascii() else text_name(name)
-    return st, st.st_nlink, (text, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, mime_type)
+    return st, (text, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, mime_type)
