@@ -116,26 +116,8 @@ def entry_row(entry: MediaEntry, sha256: str | None, external_id: str) -> tuple[
 
 
 def entry_values(entry: MediaEntry, sha256: str | None, external_id: str) -> dict[str, Any]:
-    """The ``media_items`` columns that come from a listing entry."""
-    origin = dict(entry.origin) or None
-    origin_id = origin.get("id") if origin else None
-    return {
-        "external_id": external_id,
-        "path": entry.path,
-        "folder": entry.folder,
-        "name": entry.name,
-        "size": entry.size,
-        "mtime_us": mtime_us(entry.mtime),
-        "sha256": sha256,
-        "native_hash": entry.native_hash,
-        "mime_type": entry.mime_type,
-        "kind": entry.kind.value,
-        "width": entry.width,
-        "height": entry.height,
-        "duration": entry.duration,
-        "origin": origin,
-        "origin_id": None if origin_id is None else str(origin_id),
-    }
+    """The ``media_items`` columns that come from a listing entry, by name (for updates)."""
+    return dict(zip(ITEM_COLUMNS, entry_row(entry, sha256, external_id), strict=True))
 
 
 class ItemStore:
@@ -149,26 +131,7 @@ class ItemStore:
             .values(
                 {
                     column: bindparam(f"b_{column}")
-                    for column in (
-                        "external_id",
-                        "path",
-                        "folder",
-                        "name",
-                        "size",
-                        "mtime_us",
-                        "sha256",
-                        "native_hash",
-                        "mime_type",
-                        "kind",
-                        "width",
-                        "height",
-                        "duration",
-                        "origin",
-                        "origin_id",
-                        "active",
-                        "removed_at",
-                        "changed_at",
-                    )
+                    for column in (*ITEM_COLUMNS, "active", "removed_at", "changed_at")
                 }
             )
         )
