@@ -1,0 +1,286 @@
+"""Writing what the diff decided: hashing a batch's files, then one transaction per batch.
+
+``BatchWriter`` is the half of an ``IndexSession`` that turns plans into rows: it hashes what
+needs it (``hashing``), applies each plan as an insert, an update or a removal with its events,
+renews the lease and clears the touched folders' fingerprints in the same transaction, and
+tells the observers afterwards. The other half (``index``) lists, matches and plans.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import threading
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+import attrs
+from sqlalchemy import Engine, select
+
+from mediasync._db.schema import media_items
+from mediasync._db.sources import utcnow
+from mediasync._models import ChangeKind, ItemChange, MediaEntry
+from mediasync._source import Source
+from mediasync._sync.folders import FolderScan, FolderStore, folder_of
+from mediasync._sync.hashing import HashWorkers
+from mediasync._sync.lease import Lease
+from mediasync._sync.store import LOOKUP_CHUNK, ItemRow, ItemStore, entry_row, entry_values
+
+if TYPE_CHECKING:
+    from mediasync._sync.index import SyncOptions
+
+__all__ = ["ANALYZE_MIN_ROWS", "BatchWriter", "EventSpec", "Plan", "PlanKind"]
+
+PlanKind = Literal["content", "relocate", "confirm", "replace", "restore", "add"]
+MAX_ERROR_MESSAGES = 20
+ANALYZE_MIN_ROWS = 10_000
+"""Below this many items a PostgreSQL table is small enough to plan for without statistics."""
+
+
+@attrs.define(slots=True)
+class Plan:
+    entry: MediaEntry
+    kind: PlanKind
+    row: ItemRow | None = None
+    external_id: str = ""
+    sha256: str | None = None
+    displaced: ItemRow | None = None
+    """For "confirm": the unclaimed item at the entry's path, should the identifier prove reused."""
+
+    def needs_hash(self) -> bool:
+        return self.sha256 is None and self.kind != "relocate"
+
+
+EventSpec = tuple[Plan | None, int | None, ChangeKind, str | None, str | None]
+"""An event to write: (new item's plan, or existing item id), kind, old path, new path."""
+
+
+class BatchWriter:
+    """Hashing and writing for one run of one source (the base of ``IndexSession``).
+
+    The state below is set up by ``IndexSession.__init__``.
+    """
+
+    engine: Engine
+    source: Source
+    store: ItemStore
+    folders: FolderStore
+    run_id: int
+    lease: Lease | None
+    options: SyncOptions
+    hash_workers: HashWorkers
+    stable_ids: bool
+    counts: Counter[str]
+    error_messages: list[str]
+    cancel: threading.Event | None
+    _on_change: Callable[[ItemChange], None] | None
+    _seen: bytearray
+    _deferred: list[Plan]
+    _pending: deque[Callable[[], list[Plan]]]
+    _scan: FolderScan | None
+    _inserted: int
+    _known_rows: int
+    _estimated_rows: int | None
+
+    def _is_seen(self, item_id: int) -> bool:
+        index = item_id >> 3
+        return index < len(self._seen) and bool(self._seen[index] & (1 << (item_id & 7)))
+
+    def _mark(self, item_id: int) -> None:
+        index = item_id >> 3
+        if index >= len(self._seen):
+            self._seen.extend(bytes(index - len(self._seen) + 1 + len(self._seen) // 2))
+        self._seen[index] |= 1 << (item_id & 7)
+
+    def _unmark(self, item_id: int) -> None:
+        if self._is_seen(item_id):
+            self._seen[item_id >> 3] &= ~(1 << (item_id & 7)) & 0xFF
+
+    def _keep_statistics(self) -> None:
+        """On PostgreSQL, ``ANALYZE`` once this source holds over twice the rows it plans for.
+
+        A first index fills the table faster than autovacuum (if enabled at all) analyzes it;
+        with no statistics every batch lookup reads the whole source. Each ``ANALYZE`` at least
+        doubles the estimate, so a run makes a handful at most (10k, 20k, 40k... items).
+        """
+        if self._estimated_rows is None:
+            return
+        known = self._known_rows + self._inserted
+        if known < ANALYZE_MIN_ROWS or known <= 2 * self._estimated_rows:
+            return
+        with self.engine.begin() as connection:
+            self.store.analyze(connection)
+        self._estimated_rows = known
+
+    def _start_hashing(self, plans: list[Plan]) -> Callable[[], list[Plan]]:
+        """Starts hashing what needs it; the callable waits, and returns the plans whose files
+        could be read (the others are reported as errors)."""
+        for plan in plans:
+            if plan.sha256 is None:
+                plan.sha256 = plan.entry.sha256
+        todo = [p for p in plans if p.needs_hash()]
+        if not todo:
+            return lambda: plans
+        results = self.hash_workers.start(self.source, [p.entry for p in todo])
+
+        def hashed() -> list[Plan]:
+            failed: set[int] = set()
+            for plan, result in zip(todo, results(), strict=True):
+                if isinstance(result, BaseException):
+                    failed.add(id(plan))
+                    self._error(f"{plan.entry.path}: {result}", plan.entry.path)
+                else:
+                    plan.sha256 = result
+            return [p for p in plans if id(p) not in failed]
+
+        return hashed
+
+    def _drain(self, keep: int = 0) -> None:
+        """Writes the batches whose hashes are being computed, oldest first, until ``keep``
+        are left in flight."""
+        while len(self._pending) > keep:
+            self._execute(self._pending.popleft()())
+
+    def _error(self, message: str, path: str | None = None) -> None:
+        """Counts an error; ``path`` is the file that was not indexed as listed, if any."""
+        if path is not None and self._scan is not None:
+            self._scan.failed(path)
+        self.counts["errors"] += 1
+        if len(self.error_messages) < MAX_ERROR_MESSAGES:
+            self.error_messages.append(message)
+
+    def _execute(self, plans: list[Plan]) -> None:
+        """Writes a batch of plans, their hashes done."""
+        now = utcnow()
+        inserts: list[Plan] = []
+        updates: list[dict[str, Any]] = []
+        events: list[EventSpec] = []
+        gone: list[ItemRow] = []
+        touched: set[str] = set()
+        for plan in plans:
+            touched.add(plan.entry.folder)
+            row = plan.row
+            if row is not None:
+                touched.add(folder_of(row.path))
+            reused = plan.kind == "confirm" and not self.stable_ids
+            if reused and row is not None and plan.sha256 != row.sha256:
+                # The identifier (an inode) now holds other bytes: the file it named is gone.
+                if row.active:
+                    gone.append(row)
+                if plan.displaced is not None:
+                    self._deferred.append(
+                        Plan(plan.entry, "replace", plan.displaced, plan.external_id, plan.sha256)
+                    )
+                    continue
+                plan = Plan(plan.entry, "add", None, plan.external_id, plan.sha256)
+                row = None
+            if plan.kind == "add" or row is None:
+                inserts.append(plan)
+                events.append((plan, None, ChangeKind.ADDED, None, plan.entry.path))
+                continue
+            sha = plan.sha256 if plan.sha256 is not None else row.sha256
+            content_changed = plan.entry.size != row.size or (
+                None not in (plan.sha256, row.sha256) and plan.sha256 != row.sha256
+            )
+            kinds: list[ChangeKind] = []
+            if plan.kind == "restore" or not row.active:
+                kinds.append(ChangeKind.RESTORED)
+            elif row.path != plan.entry.path:
+                same_folder = posixpath.dirname(row.path) == plan.entry.folder
+                kinds.append(ChangeKind.RENAMED if same_folder else ChangeKind.MOVED)
+            if content_changed and ChangeKind.RESTORED not in kinds:
+                kinds.append(ChangeKind.MODIFIED)
+            values = entry_values(plan.entry, sha, plan.external_id or row.external_id)
+            values.update(
+                id=row.id, active=True, removed_at=None, changed_at=now if kinds else row.changed_at
+            )
+            updates.append(values)
+            if not kinds:
+                self.counts["unchanged"] += 1
+            for kind in kinds:
+                events.append((None, row.id, kind, row.path, plan.entry.path))
+        for row in gone:
+            events.append((None, row.id, ChangeKind.REMOVED, row.path, None))
+        self._write(inserts, updates, [row.id for row in gone], events, now, touched)
+
+    def _write(
+        self,
+        inserts: list[Plan],
+        updates: list[dict[str, Any]],
+        removals: list[int],
+        events: list[EventSpec],
+        now: datetime,
+        touched: set[str],
+    ) -> None:
+        """One transaction: lease renewal, item writes, events, and the touched folders' rows."""
+        if not (inserts or updates or removals or events):
+            return
+        changes: list[ItemChange] = []
+        with self.engine.connect() as connection:
+            transaction = connection.begin()
+            try:
+                if self.lease is not None:
+                    self.lease.renew(connection)
+                self.store.mark_removed(connection, removals, now)
+                self.store.update_items(connection, updates)
+                new_ids = self.store.insert_items(
+                    connection,
+                    [entry_row(p.entry, p.sha256, p.external_id) for p in inserts],
+                    now,
+                )
+                ids = {id(plan): item_id for plan, item_id in zip(inserts, new_ids, strict=True)}
+                run_id = None if self.options.dry_run else self.run_id
+                rows: list[tuple[Any, ...]] = []
+                for plan, item_id, kind, old_path, new_path in events:
+                    target = ids[id(plan)] if plan is not None else item_id
+                    assert target is not None
+                    old = old_path if kind is not ChangeKind.ADDED else None
+                    rows.append((target, run_id, kind.value, old, new_path))
+                    changes.append(self._change(kind, target, old, new_path))
+                ItemStore.insert_events(connection, rows, now)
+                self.folders.touch(connection, touched)
+            except BaseException:
+                transaction.rollback()
+                raise
+            if self.options.dry_run:
+                transaction.rollback()
+            else:
+                transaction.commit()
+        for item_id in new_ids:
+            self._mark(item_id)
+        if not self.options.dry_run:
+            self._inserted += len(new_ids)
+            self._keep_statistics()
+        for change in changes:
+            self.counts[change.kind.value] += 1
+            if self._on_change is not None and not self.options.dry_run:
+                self._on_change(change)
+
+    def _change(
+        self, kind: ChangeKind, item_id: int, old_path: str | None, new_path: str | None
+    ) -> ItemChange:
+        return ItemChange(
+            kind=kind,
+            source=self.source.name,
+            item_id=item_id,
+            path=new_path or old_path or "",
+            old_path=old_path,
+            sync_run_id=self.run_id,
+        )
+
+    def _remove(self, item_ids: Sequence[int]) -> None:
+        """Marks items removed, a transaction (and its lease renewal) per chunk."""
+        chunk_size = min(self.options.batch_size, LOOKUP_CHUNK)
+        for start in range(0, len(item_ids), chunk_size):
+            chunk = list(item_ids[start : start + chunk_size])
+            with self.engine.connect() as connection:
+                rows = connection.execute(
+                    select(media_items.c.id, media_items.c.path).where(media_items.c.id.in_(chunk))
+                )
+                paths = {row.id: row.path for row in rows}
+            events: list[EventSpec] = [
+                (None, i, ChangeKind.REMOVED, paths.get(i), None) for i in chunk
+            ]
+            touched = {folder_of(path) for path in paths.values()}
+            self._write([], [], chunk, events, utcnow(), touched)
