@@ -263,10 +263,10 @@ def test_postgres_statistics_are_refreshed_as_a_first_index_grows(
     """Without statistics PostgreSQL scans the whole source per lookup: ANALYZE while growing."""
     from indexing import open_library
 
-    from mediasync._sync import index as index_module
+    from mediasync._sync import writes
     from mediasync._sync.store import ItemStore
 
-    monkeypatch.setattr(index_module, "ANALYZE_MIN_ROWS", 10)
+    monkeypatch.setattr(writes, "ANALYZE_MIN_ROWS", 10)
     calls: list[int] = []
     real_analyze = ItemStore.analyze
 

@@ -40,7 +40,7 @@ from mediasync._sync.folders import FolderScan, FolderStore
 from mediasync._sync.hashing import HashWorkers
 from mediasync._sync.lease import Lease
 from mediasync._sync.store import ItemRow, ItemStore, mtime_us
-from mediasync._sync.writes import ANALYZE_MIN_ROWS, BatchWriter, Plan, PlanKind
+from mediasync._sync.writes import BatchWriter, Plan, PlanKind
 
 __all__ = ["IndexSession", "MassRemovalHeld", "RunCancelled", "SyncOptions"]
 
@@ -138,14 +138,7 @@ class IndexSession(BatchWriter):
         """Batches whose hashes are being computed while the ones before them are written."""
         self._scan: FolderScan | None = None
         self._inserted = 0
-        with engine.connect() as connection:
-            self._estimated_rows = self.store.estimated_rows(connection)
-            # Only PostgreSQL's statistics upkeep needs the count, and only while the planner
-            # believes the table small: past that it scales its estimate by the table's size.
-            estimate = self._estimated_rows
-            small = estimate is not None and estimate < ANALYZE_MIN_ROWS
-            self._known_rows = self.store.count_active(connection) if small else 0
-        self._keep_statistics()
+        self._start_statistics()
 
     # -- SyncIndex -----------------------------------------------------------------------------
 

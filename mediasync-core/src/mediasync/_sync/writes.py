@@ -97,6 +97,17 @@ class BatchWriter:
         if self._is_seen(item_id):
             self._seen[item_id >> 3] &= ~(1 << (item_id & 7)) & 0xFF
 
+    def _start_statistics(self) -> None:
+        """What PostgreSQL's statistics upkeep needs to know at the start of a run."""
+        with self.engine.connect() as connection:
+            self._estimated_rows = self.store.estimated_rows(connection)
+            # The count is needed only while the planner believes the table small: past that
+            # it scales its estimate by the table's size.
+            estimate = self._estimated_rows
+            small = estimate is not None and estimate < ANALYZE_MIN_ROWS
+            self._known_rows = self.store.count_active(connection) if small else 0
+        self._keep_statistics()
+
     def _keep_statistics(self) -> None:
         """On PostgreSQL, ``ANALYZE`` once this source holds over twice the rows it plans for.
 
