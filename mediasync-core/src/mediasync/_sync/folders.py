@@ -26,21 +26,15 @@ from sqlalchemy import Connection, and_, delete, exists, select
 
 from mediasync._db.schema import media_items, source_folders
 from mediasync._source import FolderListing
+from mediasync._sync.idset import IdSet
+from mediasync._sync.store import chunks as _chunks
 
 __all__ = ["FolderScan", "FolderStore", "folder_of"]
-
-CHUNK = 900
-"""Folders per ``IN (...)`` list, inside every driver's limits."""
 
 
 def folder_of(path: str) -> str:
     """``MediaEntry.folder`` of a stored path."""
     return posixpath.dirname(path)
-
-
-def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
 
 
 class FolderStore:
@@ -174,7 +168,7 @@ class FolderScan:
         self.store = store
         self.trust_fingerprints = trust_fingerprints
         """False under ``--verify``: every folder is read, and its fingerprint recorded anew."""
-        self._listed = bytearray()
+        self._listed = IdSet()
         self._changed_known: list[str] = []
         self._read: array.array[int] = array.array("q")
         """Ids of active items of changed folders, read during the scan (``read``)."""
@@ -188,10 +182,7 @@ class FolderScan:
         """Whether ``listing`` must be read; remembers what ``sweep`` and ``record`` need."""
         if state is not None:
             row_id, fingerprint = state
-            index = row_id >> 3
-            if index >= len(self._listed):
-                self._listed.extend(bytes(index - len(self._listed) + 1 + len(self._listed) // 2))
-            self._listed[index] |= 1 << (row_id & 7)
+            self._listed.add(row_id)
             if self.trust_fingerprints and fingerprint == listing.fingerprint:
                 return False
             self._changed_known.append(listing.path)
@@ -213,10 +204,6 @@ class FolderScan:
         """Something under ``path`` (a file's path) was not indexed as listed: no fingerprint."""
         self._failed.add(folder_of(path))
 
-    def _was_listed(self, row_id: int) -> bool:
-        index = row_id >> 3
-        return index < len(self._listed) and bool(self._listed[index] & (1 << (row_id & 7)))
-
     def sweep(self, connection: Connection, is_seen: Callable[[int], bool]) -> list[int]:
         """Active items not seen by the scan: in changed folders, or in folders not listed.
 
@@ -224,7 +211,7 @@ class FolderScan:
         """
         vanished: list[str] = []
         for row_id, folder in self.store.iter_rows(connection):
-            if not self._was_listed(row_id) and folder not in self._new:
+            if row_id not in self._listed and folder not in self._new:
                 vanished.append(folder)
                 self._emptied.append(row_id)
         folders = self._changed_known + vanished

@@ -38,6 +38,7 @@ from mediasync._models import Capability, ItemChange, MediaEntry
 from mediasync._source import FolderListing, Source
 from mediasync._sync.folders import FolderScan, FolderStore
 from mediasync._sync.hashing import HashWorkers
+from mediasync._sync.idset import IdSet
 from mediasync._sync.lease import Lease
 from mediasync._sync.store import ItemRow, ItemStore, mtime_us
 from mediasync._sync.writes import BatchWriter, Plan, PlanKind
@@ -131,7 +132,7 @@ class IndexSession(BatchWriter):
         self._cursor = cursor
         self._on_change = on_change
         self._on_progress = on_progress
-        self._seen = bytearray()
+        self._seen = IdSet()
         self._deferred: list[Plan] = []
         self._batch: list[MediaEntry] = []
         self._pending: collections.deque[Callable[[], list[Plan]]] = collections.deque()

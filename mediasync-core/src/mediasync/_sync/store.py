@@ -18,7 +18,15 @@ from mediasync._db.schema import media_events, media_items
 from mediasync._models import MediaEntry
 from mediasync._sync.bulk import BulkInsert
 
-__all__ = ["ITEM_COLUMNS", "ItemRow", "ItemStore", "entry_row", "entry_values", "mtime_us"]
+__all__ = [
+    "ITEM_COLUMNS",
+    "ItemRow",
+    "ItemStore",
+    "chunks",
+    "entry_row",
+    "entry_values",
+    "mtime_us",
+]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_US = timedelta(microseconds=1)
@@ -56,7 +64,8 @@ class ItemRow:
     changed_at: datetime
 
 
-def _chunks(values: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[Any]]:
+def chunks(values: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[Any]]:
+    """``values`` in slices of ``size``: each ``IN (...)`` list inside every driver's limits."""
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
@@ -140,7 +149,7 @@ class ItemStore:
         self, connection: Connection, paths: Sequence[str]
     ) -> dict[str, list[ItemRow]]:
         found: dict[str, list[ItemRow]] = {}
-        for chunk in _chunks(paths):
+        for chunk in chunks(paths):
             query = select(*_ROW_COLUMNS).where(
                 and_(media_items.c.source_id == self.source_id, media_items.c.path.in_(chunk))
             )
@@ -153,7 +162,7 @@ class ItemStore:
         self, connection: Connection, external_ids: Sequence[str]
     ) -> dict[str, ItemRow]:
         found: dict[str, ItemRow] = {}
-        for chunk in _chunks(external_ids):
+        for chunk in chunks(external_ids):
             query = select(*_ROW_COLUMNS).where(
                 and_(
                     media_items.c.source_id == self.source_id,
@@ -225,7 +234,7 @@ class ItemStore:
         ids: list[int] = []
         constants = (self.source_id, True, now, now)
         postgres = connection.dialect.name == "postgresql"
-        for chunk in _chunks(rows, BULK_CHUNK):
+        for chunk in chunks(rows, BULK_CHUNK):
             if postgres:
                 new_ids = self._next_ids(connection, len(chunk))
                 rows_with_ids = [(i, *row) for i, row in zip(new_ids, chunk, strict=True)]
@@ -272,7 +281,7 @@ class ItemStore:
         many rows would be one long statement that psycopg parses anew for every batch.)
         """
         found: dict[str, int] = {}
-        for chunk in _chunks(wanted):
+        for chunk in chunks(wanted):
             query = select(media_items.c.external_id, media_items.c.id).where(
                 and_(
                     media_items.c.source_id == self.source_id,
@@ -286,11 +295,11 @@ class ItemStore:
     def update_items(self, connection: Connection, rows: Iterable[dict[str, Any]]) -> None:
         """Rewrites items; each dict holds every column of ``entry_values`` plus id and state."""
         params = [{f"b_{key}": value for key, value in row.items()} for row in rows]
-        for chunk in _chunks(params):
+        for chunk in chunks(params):
             connection.execute(self._update, chunk)
 
     def mark_removed(self, connection: Connection, item_ids: Sequence[int], now: datetime) -> None:
-        for chunk in _chunks(item_ids):
+        for chunk in chunks(item_ids):
             connection.execute(
                 update(media_items)
                 .where(media_items.c.id.in_(chunk))
@@ -302,5 +311,5 @@ class ItemStore:
         connection: Connection, events: Sequence[tuple[Any, ...]], now: datetime
     ) -> None:
         """Inserts ``(item_id, sync_run_id, kind, old_path, new_path)`` events, all at ``now``."""
-        for chunk in _chunks(events, BULK_CHUNK):
+        for chunk in chunks(events, BULK_CHUNK):
             _INSERT_EVENT.execute(connection, chunk, (now,))

@@ -24,6 +24,7 @@ from mediasync._models import ChangeKind, ItemChange, MediaEntry
 from mediasync._source import Source
 from mediasync._sync.folders import FolderScan, FolderStore, folder_of
 from mediasync._sync.hashing import HashWorkers
+from mediasync._sync.idset import IdSet
 from mediasync._sync.lease import Lease
 from mediasync._sync.store import LOOKUP_CHUNK, ItemRow, ItemStore, entry_row, entry_values
 
@@ -75,7 +76,7 @@ class BatchWriter:
     error_messages: list[str]
     cancel: threading.Event | None
     _on_change: Callable[[ItemChange], None] | None
-    _seen: bytearray
+    _seen: IdSet
     _deferred: list[Plan]
     _pending: deque[Callable[[], list[Plan]]]
     _scan: FolderScan | None
@@ -84,18 +85,13 @@ class BatchWriter:
     _estimated_rows: int | None
 
     def _is_seen(self, item_id: int) -> bool:
-        index = item_id >> 3
-        return index < len(self._seen) and bool(self._seen[index] & (1 << (item_id & 7)))
+        return item_id in self._seen
 
     def _mark(self, item_id: int) -> None:
-        index = item_id >> 3
-        if index >= len(self._seen):
-            self._seen.extend(bytes(index - len(self._seen) + 1 + len(self._seen) // 2))
-        self._seen[index] |= 1 << (item_id & 7)
+        self._seen.add(item_id)
 
     def _unmark(self, item_id: int) -> None:
-        if self._is_seen(item_id):
-            self._seen[item_id >> 3] &= ~(1 << (item_id & 7)) & 0xFF
+        self._seen.discard(item_id)
 
     def _start_statistics(self) -> None:
         """What PostgreSQL's statistics upkeep needs to know at the start of a run."""
