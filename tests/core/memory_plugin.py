@@ -7,6 +7,7 @@ logged with a sequence number, which is what the change feed's cursors count.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import itertools
@@ -23,6 +24,7 @@ from mediasync import (
     Capability,
     ChangePage,
     CursorInvalid,
+    FolderListing,
     HealthCheck,
     MediaEntry,
     Secret,
@@ -128,6 +130,7 @@ class MemorySource(Source):
             Capability.STABLE_IDS,
             Capability.NATIVE_HASH,
             Capability.CHANGE_FEED,
+            Capability.FOLDER_FINGERPRINTS,
         }
     )
     Settings = MemorySettings
@@ -162,6 +165,19 @@ class MemorySource(Source):
             entry = self._entry(file_id, stored)
             if entry.kind in self.media_kinds:
                 yield entry
+
+    def list_folders(self) -> Iterator[FolderListing]:
+        """The listing grouped by folder; a fingerprint digests each file's id, path, size,
+        time and hash."""
+        folders: dict[str, list[MediaEntry]] = {}
+        for entry in self.list_entries():
+            folders.setdefault(entry.folder, []).append(entry)
+        for path, entries in folders.items():
+            facts = sorted(
+                (e.source_id, e.path, e.size, e.mtime.isoformat(), e.sha256) for e in entries
+            )
+            fingerprint = hashlib.sha256(repr(facts).encode()).hexdigest()
+            yield FolderListing(path, fingerprint, len(entries), functools.partial(list, entries))
 
     def check(self) -> HealthCheck:
         try:

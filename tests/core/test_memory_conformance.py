@@ -10,8 +10,10 @@ import io
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from functools import partial
 from typing import Any, BinaryIO
 
+import attrs
 import pytest
 from core.memory_plugin import (
     STORES,
@@ -21,7 +23,7 @@ from core.memory_plugin import (
     create_store,
 )
 
-from mediasync import AuthError, MediaEntry, Secret, Source
+from mediasync import AuthError, FolderListing, MediaEntry, Secret, Source
 from mediasync.testing import (
     AddMedia,
     MediasyncCli,
@@ -211,6 +213,40 @@ def test_suite_fails_a_short_download(store_root: str) -> None:
         SUITE.test_open_returns_exactly_size_bytes(source)
 
 
+def test_suite_fails_a_fingerprint_that_ignores_new_files(store_root: str) -> None:
+    def list_folders(self: MemorySource) -> Iterator[FolderListing]:
+        for listing in MemorySource.list_folders(self):
+            yield attrs.evolve(listing, fingerprint=f"fixed:{listing.path}")
+
+    source = broken(MemorySource, list_folders=list_folders)(store_root)
+    populated(store_root)
+    with pytest.raises(SuiteFailure, match="kept its fingerprint after a file was added"):
+        SUITE.test_fingerprint_changes_when_a_file_is_added(source, sample_jpeg)
+
+
+def test_suite_fails_folders_that_lose_a_file(store_root: str) -> None:
+    def list_folders(self: MemorySource) -> Iterator[FolderListing]:
+        for listing in MemorySource.list_folders(self):
+            kept = list(listing.entries())[:-1]
+            yield FolderListing(listing.path, listing.fingerprint, len(kept), partial(list, kept))
+
+    source = broken(MemorySource, list_folders=list_folders)(store_root)
+    populated(store_root)
+    with pytest.raises(SuiteFailure):
+        SUITE.test_folders_hold_exactly_the_listing(source)
+
+
+def test_suite_fails_a_folder_count_that_is_not_its_entries(store_root: str) -> None:
+    def list_folders(self: MemorySource) -> Iterator[FolderListing]:
+        for listing in MemorySource.list_folders(self):
+            yield attrs.evolve(listing, count=listing.count + 1)
+
+    source = broken(MemorySource, list_folders=list_folders)(store_root)
+    populated(store_root)
+    with pytest.raises(SuiteFailure, match="count is not len"):
+        SUITE.test_each_folder_once_with_its_own_files(source)
+
+
 class ListOnlySource(Source):
     type_name = "list-only"
 
@@ -229,8 +265,9 @@ class ListOnlySource(Source):
         (SUITE.test_upload_appears_in_the_listing_with_the_same_bytes, "WRITABLE"),
         (SUITE.test_rename_keeps_the_source_id, "STABLE_IDS"),
         (SUITE.test_change_feed_is_quiet_without_changes, "CHANGE_FEED"),
+        (SUITE.test_folders_hold_exactly_the_listing, "FOLDER_FINGERPRINTS"),
     ],
-    ids=["DOWNLOADABLE", "NATIVE_HASH", "WRITABLE", "STABLE_IDS", "CHANGE_FEED"],
+    ids=["DOWNLOADABLE", "NATIVE_HASH", "WRITABLE", "STABLE_IDS", "CHANGE_FEED", "FOLDERS"],
 )
 def test_suite_skips_what_a_source_does_not_declare(
     test: Callable[..., None], capability: str
