@@ -34,6 +34,19 @@ def jpeg(path: Path, size: int = 2048, seed: int | None = None) -> Path:
     return path
 
 
+def refuse_hashing(library: Library, monkeypatch: Any, path: str) -> None:
+    """Makes the local source's ``sha256`` fail for ``path`` as an unreadable file would."""
+    source_type = library.app.plugins.source_type("local")
+    real_sha256 = source_type.sha256
+
+    def sha256(self: Any, entry: Any) -> str:
+        if entry.path == path:
+            raise PermissionError(13, "Permission denied")
+        return real_sha256(self, entry)
+
+    monkeypatch.setattr(source_type, "sha256", sha256)
+
+
 @attrs.define
 class Library:
     root: Path

@@ -10,7 +10,7 @@ import os
 from typing import Any
 
 import pytest
-from indexing import Library, jpeg
+from indexing import Library, jpeg, refuse_hashing
 from sqlalchemy import event, select
 
 from mediasync import RunStatus
@@ -116,16 +116,8 @@ def test_file_whose_hash_failed_is_indexed_on_the_next_run(
     library.sync()
     before = fingerprints(library)["d1"]
     jpeg(library.root / "d1" / "new.jpg")
-    source_type = library.app.plugins.source_type("local")
-    real_sha256 = source_type.sha256
-
-    def sha256(self: Any, entry: Any) -> str:
-        if entry.path == "d1/new.jpg":
-            raise PermissionError(13, "Permission denied")
-        return real_sha256(self, entry)
-
     with monkeypatch.context() as patch:
-        patch.setattr(source_type, "sha256", sha256)
+        refuse_hashing(library, patch, "d1/new.jpg")
         failed = library.sync()
     assert (failed.run.counts.errors, failed.run.counts.added) == (1, 0)
     assert fingerprints(library)["d1"] == before, "nothing written: the old one still holds"

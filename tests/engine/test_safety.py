@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from indexing import Library, jpeg
+from indexing import Library, jpeg, refuse_hashing
 from sqlalchemy import event
 
 from mediasync import RunStatus
@@ -84,15 +84,7 @@ def test_unreadable_file_is_reported_and_skipped(
     library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fill(library, 3)
-    source_type = library.app.plugins.source_type("local")
-    real_sha256 = source_type.sha256
-
-    def sha256(self: Any, entry: Any) -> str:
-        if entry.path == "f/001.jpg":
-            raise PermissionError(13, "Permission denied")
-        return real_sha256(self, entry)
-
-    monkeypatch.setattr(source_type, "sha256", sha256)
+    refuse_hashing(library, monkeypatch, "f/001.jpg")
     report = library.sync()
     assert report.run.status is RunStatus.OK
     assert report.run.counts.errors == 1

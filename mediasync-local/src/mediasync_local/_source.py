@@ -22,7 +22,7 @@ from mediasync_local._globs import PathFilter
 from mediasync_local._paths import os_path
 from mediasync_local._settings import LocalSettings
 from mediasync_local._upload import write_new_file
-from mediasync_local._walk import SkippedFile, entry_for, file_id, walk, walk_folders
+from mediasync_local._walk import SkippedFile, entry_for, file_id, walk_folders
 
 __all__ = ["LocalSource"]
 
@@ -121,14 +121,8 @@ class LocalSource(Source):
                 folder under it cannot be listed. Raised by this call for the root, and while
                 iterating for folders below it.
         """
-        self._require_root()
-        self.skipped = []
-        return walk(
-            self.root_path,
-            path_filter=self._filter,
-            follow_symlinks=self.settings.follow_symlinks,
-            skipped=self.skipped,
-        )
+        folders = self.list_folders()  # checks the root now, not at the first entry
+        return (entry for listing in folders for entry in listing.entries())
 
     def list_folders(self) -> Iterator[FolderListing]:
         """The same listing folder by folder; a folder's fingerprint digests, in directory

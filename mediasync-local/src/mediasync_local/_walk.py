@@ -36,7 +36,6 @@ __all__ = [
     "entry_for",
     "file_id",
     "mtime_of",
-    "walk",
     "walk_folders",
 ]
 
@@ -229,20 +228,6 @@ def walk_folders(
                 count=len(files),
                 build=functools.partial(_entries, prefix, files),
             )
-
-
-def walk(
-    root: str,
-    *,
-    path_filter: PathFilter,
-    follow_symlinks: bool,
-    skipped: list[SkippedFile],
-) -> Iterator[MediaEntry]:
-    """Yields every listed media file under ``root``, folder by folder (see ``walk_folders``)."""
-    for listing in walk_folders(
-        root, path_filter=path_filter, follow_symlinks=follow_symlinks, skipped=skipped
-    ):
-        yield from listing.entries()
 
 
 def _path(folder: _Folder, item: os.DirEntry[str]) -> str:

@@ -91,7 +91,9 @@ def _progress(name: str) -> Any:
 @click.option("--all", "all_sources", is_flag=True, help="Sync every enabled source.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @click.option(
-    "--verify", is_flag=True, help="Hash every file, even if size and time are unchanged."
+    "--verify",
+    is_flag=True,
+    help="Read every folder and hash every file, even where nothing seems to have changed.",
 )
 @click.option(
     "--allow-mass-removal",
