@@ -47,6 +47,12 @@ def refuse_hashing(library: Library, monkeypatch: Any, path: str) -> None:
     monkeypatch.setattr(source_type, "sha256", sha256)
 
 
+def counts(report: SyncReport) -> dict[str, int]:
+    """The run's non-zero change counts."""
+    values = attrs.asdict(report.run.counts)
+    return {k: v for k, v in values.items() if v and k != "unchanged"}
+
+
 @attrs.define
 class Library:
     root: Path
@@ -76,11 +82,21 @@ class Library:
 
 
 @contextmanager
-def open_library(tmp_path: Path, database_url: str) -> Iterator[Library]:
+def open_library(
+    tmp_path: Path,
+    database_url: str,
+    *,
+    source_type: str = "local",
+    builtins: list[tuple[str, object]] | None = None,
+) -> Iterator[Library]:
+    """A folder ``media`` indexed as source ``photos`` of ``source_type`` (``builtins`` adds
+    in-process plugins, such as the relabelled source of ``relabelled``)."""
     root = tmp_path / "media"
     root.mkdir()
-    app = App(load_config(overrides={"database_url": database_url}), load_plugins())
+    app = App(
+        load_config(overrides={"database_url": database_url}), load_plugins(builtins=builtins)
+    )
     with app.engine.begin() as connection:
-        add_source(connection, name="photos", type="local", root=str(root), settings={})
+        add_source(connection, name="photos", type=source_type, root=str(root), settings={})
     yield Library(root, app)
     app.close()

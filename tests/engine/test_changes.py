@@ -6,17 +6,9 @@ import hashlib
 import os
 import unicodedata
 
-import attrs
-from indexing import Library, jpeg
+from indexing import Library, counts, jpeg
 
 from mediasync import RunStatus
-from mediasync._sync.runner import SyncReport
-
-
-def counts(report: SyncReport) -> dict[str, int]:
-    """The run's non-zero change counts."""
-    values = attrs.asdict(report.run.counts)
-    return {k: v for k, v in values.items() if v and k != "unchanged"}
 
 
 def test_cold_index_then_noop(library: Library) -> None:

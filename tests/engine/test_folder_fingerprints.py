@@ -196,3 +196,31 @@ def test_move_between_folders_in_two_batches(library: Library) -> None:
     (library.root / "d1" / "moved.jpg").rename(library.root / "d0" / "001.jpg")
     assert library.sync().run.counts.moved == 1
     assert sorted(library.items()) == [f"d{f}/{i:03d}.jpg" for f in range(2) for i in range(3)]
+
+
+def test_rename_over_a_file_during_a_held_run_leaves_one_item_per_path(library: Library) -> None:
+    """The displaced item shares the path until its removal is released, then goes; the
+    fingerprint recorded afterwards vouches only for a folder the index has right."""
+    for i in range(1, 61):
+        (library.root / f"f{i:02}.jpg").write_bytes(b"\xff\xd8\xff\xe0 %d" % i)
+    (library.root / "old.jpg").write_bytes(b"\xff\xd8\xff\xe0old")
+    library.sync()
+    (library.root / "new.jpg").write_bytes(b"\xff\xd8\xff\xe0new")
+    library.sync()
+    new_id = library.items()["new.jpg"].id
+    for i in range(1, 16):
+        (library.root / f"f{i:02}.jpg").unlink()
+    os.replace(library.root / "new.jpg", library.root / "old.jpg")
+
+    held = library.sync()
+    assert held.run.status is RunStatus.HELD
+    assert held.run.counts.held_removals == 16
+    released = library.sync(allow_mass_removal=True)
+    assert released.run.counts.removed == 16
+    with library.app.engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT id FROM media_items WHERE path = 'old.jpg' AND active"
+        ).all()
+    assert [row.id for row in rows] == [new_id]
+    assert library.sync().run.counts.changes == 0
+    assert library.sync(verify=True).run.counts.changes == 0

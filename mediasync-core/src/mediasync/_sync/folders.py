@@ -29,7 +29,10 @@ from mediasync._source import FolderListing
 from mediasync._sync.idset import IdSet
 from mediasync._sync.store import chunks as _chunks
 
-__all__ = ["FolderScan", "FolderStore", "folder_of"]
+__all__ = ["FileRow", "FolderScan", "FolderStore", "folder_of"]
+
+FileRow = tuple[int, str, int, int]
+"""(id, external_id, size, mtime_us) of an active item: what tells an unchanged file."""
 
 
 def folder_of(path: str) -> str:
@@ -84,10 +87,14 @@ class FolderStore:
 
     def active_files(
         self, connection: Connection, folders: Sequence[str]
-    ) -> dict[str, dict[str, tuple[int, str, int, int]]]:
-        """``{folder: {name: (id, external_id, size, mtime_us)}}`` of the active items in
-        ``folders``: one query for many folders, instead of a lookup per listed path (only the
-        columns that tell an unchanged file, so that the read stays cheap)."""
+    ) -> dict[str, dict[str, list[FileRow]]]:
+        """``{folder: {name: [(id, external_id, size, mtime_us), ...]}}`` of the active items
+        in ``folders``: one query for many folders, instead of a lookup per listed path (only
+        the columns that tell an unchanged file, so that the read stays cheap).
+
+        A name maps to a list: after a held run an item moved onto another's path shares it
+        with the one it displaced until the removal is applied, and both must be compared.
+        """
         columns = (
             media_items.c.folder,
             media_items.c.name,
@@ -96,7 +103,7 @@ class FolderStore:
             media_items.c.size,
             media_items.c.mtime_us,
         )
-        found: dict[str, dict[str, tuple[int, str, int, int]]] = {f: {} for f in folders}
+        found: dict[str, dict[str, list[FileRow]]] = {f: {} for f in folders}
         for chunk in _chunks(folders):
             query = select(*columns).where(
                 and_(
@@ -105,8 +112,8 @@ class FolderStore:
                     media_items.c.active.is_(True),
                 )
             )
-            for folder, name, *row in connection.execute(query).all():
-                found[folder][name] = (row[0], row[1], row[2], row[3])
+            for folder, name, item_id, external_id, size, mtime in connection.execute(query).all():
+                found[folder].setdefault(name, []).append((item_id, external_id, size, mtime))
         return found
 
     def _upsert(self, connection: Connection, rows: list[dict[str, Any]], clear: bool) -> None:

@@ -7,11 +7,25 @@ How an entry from the listing is matched to an indexed item, in order:
    metadata refresh.
 2. Same source identifier at another path: the same file renamed or moved (or restored, if the
    item was removed). Without ``STABLE_IDS`` the identifier (device and inode) may have been
-   reused, so a changed size or time is confirmed by hash; a mismatch frees the old identifier.
-3. Neither, but an unclaimed item sits at that path: the file was replaced in place (an editor's
-   atomic save gives a new inode). Decided only when the listing is complete, because that item
-   may yet turn up elsewhere as a move.
-4. A removed item at that path: restored. Otherwise: added.
+   reused, so a changed size or time is confirmed by hash before the item is claimed; a
+   mismatch leaves the item unclaimed, takes the identifier from it, and the entry goes on to
+   the rules by path.
+3. Neither, but an unclaimed active item sits at that path: the file was replaced in place (an
+   editor's atomic save gives a new inode). Otherwise a removed item at that path with the same
+   bytes: the file returned, restored. Both are decided only when the listing is complete,
+   because such an item may yet be claimed elsewhere by its identifier.
+4. Otherwise: added.
+
+Invariants of a complete run (``tests/engine/test_model.py`` checks them on random histories):
+
+- the active items are exactly the listed files, one per path, with their size and hash;
+- an item keeps its id while its file keeps its path or its identifier and bytes, and when a
+  file with its bytes returns to its path after it was removed;
+- items are never deleted: a removed item keeps its history and comes back with it;
+- a run over an unchanged listing writes nothing and reports nothing.
+
+A held run (removals over the mass-removal share) applies everything but the removals, so until
+the next complete run an item moved onto another's path may share it with the one it displaced.
 
 Whatever was not seen by the end of a complete listing is removed, behind the mass-removal gate.
 Seen items are tracked in a bitmap over item ids, so memory stays flat as the index grows.
@@ -201,18 +215,25 @@ class IndexSession(BatchWriter):
         paths = [listing.path for listing in listings]
         with self.engine.connect() as connection:
             known = self.folders.active_files(connection, paths)
-        self._scan.read(paths, (row[0] for rows in known.values() for row in rows.values()))
+        self._scan.read(
+            paths, (row[0] for names in known.values() for rows in names.values() for row in rows)
+        )
         for listing in listings:
-            rows = known[listing.path]
+            names = known[listing.path]
             for entry in listing.entries():
-                row = rows.get(entry.name)
+                row = next(
+                    (
+                        row
+                        for row in names.get(entry.name, ())
+                        if row[1] == entry.source_id and not self._is_seen(row[0])
+                    ),
+                    None,
+                )
                 if (
                     row is not None
                     and entry.sha256 is None  # a source's own hash is compared by the diff
-                    and row[1] == entry.source_id
                     and row[2] == entry.size
                     and row[3] == mtime_us(entry.mtime)
-                    and not self._is_seen(row[0])
                 ):
                     self._mark(row[0])
                     self.observed += 1
@@ -238,7 +259,7 @@ class IndexSession(BatchWriter):
 
     def finish_scan(self) -> None:
         self._keep_unreadable()
-        self._resolve_deferred()
+        waiting = self._resolve_deferred()
         if self.cancel is not None and self.cancel.is_set():
             raise RunCancelled("stopped before removals: the worker is shutting down")
         active: int | None = None
@@ -250,26 +271,24 @@ class IndexSession(BatchWriter):
                     active = self.store.count_active(connection)
             else:
                 active, missing = self._sweep_all(connection)
-        if active is None:
-            self._remove(missing)  # nothing to remove: the gate has nothing to hold
-            self._record_folders()
-            return
-        if self.observed == 0 and active > 0:
+        if active is not None and self.observed == 0 and active > 0:
             raise SourceUnreachable(
                 f"the listing came back empty while the index holds {active} "
                 "items; treating the source as unreachable, nothing was removed"
             )
-        # The gate compares with the items active before this run: undo this run's own work.
-        before = active
-        if not self.options.dry_run:
-            counts = self.counts
-            before = active - counts["added"] - counts["restored"] + counts["removed"]
-        share, floor = self.options.mass_removal_share, self.options.mass_removal_min_items
-        too_many = len(missing) > share * before and before > floor
-        if missing and too_many and not self.options.allow_mass_removal:
-            self.counts["held_removals"] = len(missing)
-            raise MassRemovalHeld(len(missing), before)
+        if active is not None and missing:
+            # The gate compares with the items active before this run: undo this run's work.
+            before = active
+            if not self.options.dry_run:
+                before = active - self.counts["added"] - self.counts["restored"]
+            share, floor = self.options.mass_removal_share, self.options.mass_removal_min_items
+            too_many = len(missing) > share * before and before > floor
+            if too_many and not self.options.allow_mass_removal:
+                self._write_waiting(waiting, removed=())
+                self.counts["held_removals"] = len(missing)
+                raise MassRemovalHeld(len(missing), before)
         self._remove(missing)
+        self._write_waiting(waiting, removed=missing)
         self._record_folders()
 
     def _sweep_all(self, connection: Connection) -> tuple[int, array.array[int]]:
@@ -303,7 +322,7 @@ class IndexSession(BatchWriter):
 
     def apply(self, upserts: Iterable[MediaEntry], removed: Iterable[str]) -> None:
         self.observe(upserts)
-        self._resolve_deferred()
+        self._write_waiting(self._resolve_deferred(), removed=())
         gone = list(removed)
         if gone:
             with self.engine.connect() as connection:
@@ -350,75 +369,135 @@ class IndexSession(BatchWriter):
     def _plan(self, connection: Connection, batch: Sequence[MediaEntry]) -> list[Plan]:
         by_path = self.store.rows_at_paths(connection, [e.path for e in batch])
         plans: list[Plan] = []
-        unresolved: list[tuple[MediaEntry, ItemRow | None, list[ItemRow]]] = []
+        unresolved: list[tuple[MediaEntry, list[ItemRow]]] = []
         verify = self.options.verify
         for entry in batch:
-            rows = by_path.get(entry.path, ())
-            active = next((r for r in rows if r.active and not self._is_seen(r.id)), None)
-            if active is not None and active.external_id == entry.source_id:
-                self._mark(active.id)
-                same = active.size == entry.size and active.mtime_us == mtime_us(entry.mtime)
-                if same and not verify and entry.sha256 in (None, active.sha256):
-                    self.counts["unchanged"] += 1
-                else:
-                    plans.append(Plan(entry, "content", active, entry.source_id))
+            rows = by_path.get(entry.path, [])
+            same = next(
+                (
+                    r
+                    for r in rows
+                    if r.active and r.external_id == entry.source_id and not self._is_seen(r.id)
+                ),
+                None,
+            )
+            if same is None:
+                unresolved.append((entry, rows))
+                continue
+            self._mark(same.id)
+            unchanged = same.size == entry.size and same.mtime_us == mtime_us(entry.mtime)
+            if unchanged and not verify and entry.sha256 in (None, same.sha256):
+                self.counts["unchanged"] += 1
             else:
-                unresolved.append((entry, active, [r for r in rows if not r.active]))
+                plans.append(Plan(entry, "content", same, entry.source_id))
         if not unresolved:
             return plans
-        by_id = self.store.rows_by_external_id(connection, [e.source_id for e, _, _ in unresolved])
+        by_id = self.store.rows_by_external_id(connection, [e.source_id for e, _ in unresolved])
         claimed = {p.external_id for p in plans}
-        for entry, displaced, removed in unresolved:
+        doubtful: list[tuple[MediaEntry, ItemRow, list[ItemRow]]] = []
+        for entry, rows in unresolved:
             row = by_id.get(entry.source_id)
             if row is not None and not self._is_seen(row.id) and entry.source_id not in claimed:
-                self._mark(row.id)
-                same = row.size == entry.size and row.mtime_us == mtime_us(entry.mtime)
-                kind: PlanKind = "relocate" if same and not verify else "confirm"
-                plans.append(Plan(entry, kind, row, entry.source_id, displaced=displaced))
                 claimed.add(entry.source_id)
+                unchanged = row.size == entry.size and row.mtime_us == mtime_us(entry.mtime)
+                if unchanged or self.stable_ids:
+                    self._mark(row.id)
+                    kind: PlanKind = "relocate" if unchanged and not verify else "move"
+                    plans.append(Plan(entry, kind, row, entry.source_id))
+                else:
+                    doubtful.append((entry, row, rows))
                 continue
             # An identifier already claimed by another path (a hard link) gets an item of its own.
             external_id = entry.source_id
             if row is not None or entry.source_id in claimed:
                 external_id = f"{entry.source_id}@{entry.path}"
             claimed.add(external_id)
-            plan = self._by_path(entry, displaced, removed, external_id)
-            if plan is not None:
-                plans.append(plan)
+            self._by_path(Plan(entry, "add", None, external_id), rows, plans)
+        if doubtful:
+            self._confirm(doubtful, plans)
         return plans
 
-    def _by_path(
-        self,
-        entry: MediaEntry,
-        displaced: ItemRow | None,
-        removed: Sequence[ItemRow],
-        external_id: str,
-    ) -> Plan | None:
-        """Matches by path; ``None`` when the decision must wait for the complete listing.
+    def _confirm(
+        self, doubtful: Sequence[tuple[MediaEntry, ItemRow, list[ItemRow]]], plans: list[Plan]
+    ) -> None:
+        """Identifiers found at another path with another size or time: the same file only if
+        its bytes are the ones indexed. Hashed now, before the item is claimed, because a
+        reused identifier (a recycled inode) must leave the item free for the rules by path.
 
-        Only for sources without stable identifiers: with them, a new id is a new item.
+        A file that cannot be read keeps the item it may be, and is reported.
         """
-        if self.stable_ids:
-            return Plan(entry, "add", None, external_id)
-        if displaced is not None:
-            self._deferred.append(Plan(entry, "replace", displaced, external_id))
-            return None
-        if removed:
-            row = max(removed, key=lambda r: r.id)
-            self._mark(row.id)
-            return Plan(entry, "restore", row, external_id)
-        return Plan(entry, "add", None, external_id)
-
-    def _resolve_deferred(self) -> None:
-        """Replacements in place, decided once every move in the listing has claimed its item."""
-        deferred, self._deferred = self._deferred, []
-        plans: list[Plan] = []
-        for plan in deferred:
-            assert plan.row is not None
-            if self._is_seen(plan.row.id):
-                plans.append(Plan(plan.entry, "add", None, plan.external_id))
+        results = self.hash_workers.start(self.source, [entry for entry, _, _ in doubtful])()
+        for (entry, row, rows), result in zip(doubtful, results, strict=True):
+            if isinstance(result, BaseException):
+                self._mark(row.id)
+                self._error(f"{entry.path}: {result}", entry.path)
+            elif result == row.sha256:
+                self._mark(row.id)
+                plans.append(Plan(entry, "move", row, entry.source_id, sha256=result))
             else:
-                self._mark(plan.row.id)
-                plans.append(plan)
-        for start in range(0, len(plans), self.options.batch_size):
-            self._execute(self._start_hashing(plans[start : start + self.options.batch_size])())
+                # The identifier now names other bytes: the file it named is gone from there.
+                releases = row if row.active else None
+                plan = Plan(entry, "add", None, entry.source_id, result, releases=releases)
+                self._by_path(plan, rows, plans)
+
+    def _by_path(self, plan: Plan, rows: Sequence[ItemRow], plans: list[Plan]) -> None:
+        """Adds ``plan`` (an "add") to ``plans``, or defers it to the end of the listing: while
+        an item at its path might be the file's (rule 3), or while its identifier is held by an
+        item that proved to be another file (see ``_write_waiting``)."""
+        candidates = [] if self.stable_ids else [r for r in rows if not self._is_seen(r.id)]
+        if candidates or plan.releases is not None:
+            plan.candidates = candidates
+            self._deferred.append(plan)
+        else:
+            plans.append(plan)
+
+    def _resolve_deferred(self) -> list[Plan]:
+        """Rule 3, once every identifier in the listing has claimed its item: a replacement in
+        place, a return of removed bytes, or else an addition.
+
+        Returns the plans that wait for an identifier: they are written after the removals.
+        """
+        deferred, self._deferred = self._deferred, []
+        waiting: list[Plan] = []
+        for start in range(0, len(deferred), self.options.batch_size):
+            chunk = deferred[start : start + self.options.batch_size]
+            hashed = self._start_hashing(chunk)()
+            readable = {id(plan) for plan in hashed}
+            for plan in chunk:
+                if id(plan) not in readable:  # reported: keep whatever item it might be
+                    for row in plan.candidates:
+                        if row.active:
+                            self._mark(row.id)
+            decided = [self._decide_by_path(plan) for plan in hashed]
+            waiting += [plan for plan in decided if plan.releases is not None]
+            self._execute([plan for plan in decided if plan.releases is None])
+        return waiting
+
+    def _decide_by_path(self, plan: Plan) -> Plan:
+        free = [r for r in plan.candidates if not self._is_seen(r.id)]
+        active = [r for r in free if r.active]
+        returned = [r for r in free if not r.active and r.sha256 == plan.sha256]
+        kind: PlanKind
+        if active:
+            row, kind = max(active, key=lambda r: r.id), "replace"
+        elif returned:
+            row, kind = max(returned, key=lambda r: r.id), "restore"
+        else:
+            return plan
+        self._mark(row.id)
+        return attrs.evolve(plan, kind=kind, row=row, candidates=())
+
+    def _write_waiting(self, waiting: Sequence[Plan], removed: Sequence[int]) -> None:
+        """Writes the plans whose identifier an item held that proved to be another file.
+
+        Such an item is usually gone (removed just before, in ``removed``): then the identifier
+        is free and nothing more is written. Otherwise (a held removal, a dry run, an item kept
+        because its file could not be read) it gives the identifier up in the same transaction.
+        """
+        holders = {plan.releases.id for plan in waiting if plan.releases is not None}
+        freed = set() if self.options.dry_run else holders.intersection(removed)
+        for plan in waiting:
+            if plan.releases is not None and plan.releases.id in freed:
+                plan.releases = None
+        for start in range(0, len(waiting), self.options.batch_size):
+            self._execute(list(waiting[start : start + self.options.batch_size]))

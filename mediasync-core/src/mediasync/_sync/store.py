@@ -298,6 +298,21 @@ class ItemStore:
         for chunk in chunks(params):
             connection.execute(self._update, chunk)
 
+    @staticmethod
+    def release_identifiers(connection: Connection, rows: Sequence[ItemRow]) -> None:
+        """Gives up the identifiers of items that proved not to be the file now holding them
+        (a recycled inode), so that file can take it. Each becomes ``"<old>#<item id>"``, unique
+        and never listed; only while the item still holds the old one (it may already have
+        been matched by path and taken its file's identifier)."""
+        for row in rows:
+            connection.execute(
+                update(media_items)
+                .where(
+                    and_(media_items.c.id == row.id, media_items.c.external_id == row.external_id)
+                )
+                .values(external_id=f"{row.external_id}#{row.id}")
+            )
+
     def mark_removed(self, connection: Connection, item_ids: Sequence[int], now: datetime) -> None:
         for chunk in chunks(item_ids):
             connection.execute(

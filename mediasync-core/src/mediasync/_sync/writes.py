@@ -26,14 +26,25 @@ from mediasync._sync.folders import FolderScan, FolderStore, folder_of
 from mediasync._sync.hashing import HashWorkers
 from mediasync._sync.idset import IdSet
 from mediasync._sync.lease import Lease
-from mediasync._sync.store import LOOKUP_CHUNK, ItemRow, ItemStore, entry_row, entry_values
+from mediasync._sync.store import (
+    LOOKUP_CHUNK,
+    ItemRow,
+    ItemStore,
+    entry_row,
+    entry_values,
+    mtime_us,
+)
 
 if TYPE_CHECKING:
     from mediasync._sync.index import SyncOptions
 
 __all__ = ["ANALYZE_MIN_ROWS", "BatchWriter", "EventSpec", "Plan", "PlanKind"]
 
-PlanKind = Literal["content", "relocate", "confirm", "replace", "restore", "add"]
+PlanKind = Literal["content", "relocate", "move", "replace", "restore", "add"]
+"""What a listing entry does to the index: "content" (same path and item, bytes to check),
+"relocate" (the item at another path, facts unchanged: not hashed), "move" (the item at another
+path, hashed), "replace" (the unclaimed item at its path), "restore" (a removed item's bytes
+back at its path), "add" (a new item)."""
 MAX_ERROR_MESSAGES = 20
 ANALYZE_MIN_ROWS = 10_000
 """Below this many items a PostgreSQL table is small enough to plan for without statistics."""
@@ -46,8 +57,11 @@ class Plan:
     row: ItemRow | None = None
     external_id: str = ""
     sha256: str | None = None
-    displaced: ItemRow | None = None
-    """For "confirm": the unclaimed item at the entry's path, should the identifier prove reused."""
+    releases: ItemRow | None = None
+    """An active item still holding ``external_id``, which proved to name other bytes now:
+    it gives the identifier up in the same transaction (one active item per identifier)."""
+    candidates: Sequence[ItemRow] = ()
+    """For a deferred "add": the items at its path it may yet replace or restore."""
 
     def needs_hash(self) -> bool:
         return self.sha256 is None and self.kind != "relocate"
@@ -71,13 +85,11 @@ class BatchWriter:
     lease: Lease | None
     options: SyncOptions
     hash_workers: HashWorkers
-    stable_ids: bool
     counts: Counter[str]
     error_messages: list[str]
     cancel: threading.Event | None
     _on_change: Callable[[ItemChange], None] | None
     _seen: IdSet
-    _deferred: list[Plan]
     _pending: deque[Callable[[], list[Plan]]]
     _scan: FolderScan | None
     _inserted: int
@@ -163,53 +175,49 @@ class BatchWriter:
         inserts: list[Plan] = []
         updates: list[dict[str, Any]] = []
         events: list[EventSpec] = []
-        gone: list[ItemRow] = []
+        releases: list[ItemRow] = []
         touched: set[str] = set()
         for plan in plans:
-            touched.add(plan.entry.folder)
-            row = plan.row
-            if row is not None:
-                touched.add(folder_of(row.path))
-            reused = plan.kind == "confirm" and not self.stable_ids
-            if reused and row is not None and plan.sha256 != row.sha256:
-                # The identifier (an inode) now holds other bytes: the file it named is gone.
-                if row.active:
-                    gone.append(row)
-                if plan.displaced is not None:
-                    self._deferred.append(
-                        Plan(plan.entry, "replace", plan.displaced, plan.external_id, plan.sha256)
-                    )
-                    continue
-                plan = Plan(plan.entry, "add", None, plan.external_id, plan.sha256)
-                row = None
-            if plan.kind == "add" or row is None:
+            entry, row = plan.entry, plan.row
+            if plan.releases is not None:
+                releases.append(plan.releases)
+                touched.add(folder_of(plan.releases.path))
+            if row is None:
+                touched.add(entry.folder)
                 inserts.append(plan)
-                events.append((plan, None, ChangeKind.ADDED, None, plan.entry.path))
+                events.append((plan, None, ChangeKind.ADDED, None, entry.path))
                 continue
             sha = plan.sha256 if plan.sha256 is not None else row.sha256
-            content_changed = plan.entry.size != row.size or (
+            external_id = plan.external_id or row.external_id
+            content_changed = entry.size != row.size or (
                 None not in (plan.sha256, row.sha256) and plan.sha256 != row.sha256
             )
             kinds: list[ChangeKind] = []
             if plan.kind == "restore" or not row.active:
                 kinds.append(ChangeKind.RESTORED)
-            elif row.path != plan.entry.path:
-                same_folder = posixpath.dirname(row.path) == plan.entry.folder
+            elif row.path != entry.path:
+                same_folder = posixpath.dirname(row.path) == entry.folder
                 kinds.append(ChangeKind.RENAMED if same_folder else ChangeKind.MOVED)
             if content_changed and ChangeKind.RESTORED not in kinds:
                 kinds.append(ChangeKind.MODIFIED)
-            values = entry_values(plan.entry, sha, plan.external_id or row.external_id)
+            if not kinds:
+                self.counts["unchanged"] += 1
+                if (
+                    sha == row.sha256
+                    and external_id == row.external_id
+                    and entry.path == row.path
+                    and mtime_us(entry.mtime) == row.mtime_us
+                ):
+                    continue  # read again (--verify) and found as indexed: nothing to write
+            touched.update((entry.folder, folder_of(row.path)))
+            values = entry_values(entry, sha, external_id)
             values.update(
                 id=row.id, active=True, removed_at=None, changed_at=now if kinds else row.changed_at
             )
             updates.append(values)
-            if not kinds:
-                self.counts["unchanged"] += 1
             for kind in kinds:
-                events.append((None, row.id, kind, row.path, plan.entry.path))
-        for row in gone:
-            events.append((None, row.id, ChangeKind.REMOVED, row.path, None))
-        self._write(inserts, updates, [row.id for row in gone], events, now, touched)
+                events.append((None, row.id, kind, row.path, entry.path))
+        self._write(inserts, updates, [], events, now, touched, releases)
 
     def _write(
         self,
@@ -219,9 +227,14 @@ class BatchWriter:
         events: list[EventSpec],
         now: datetime,
         touched: set[str],
+        releases: Sequence[ItemRow] = (),
     ) -> None:
-        """One transaction: lease renewal, item writes, events, and the touched folders' rows."""
-        if not (inserts or updates or removals or events):
+        """One transaction: lease renewal, item writes, events, and the touched folders' rows.
+
+        Identifiers are released first and updates go before inserts, so that an identifier
+        passed from one item to another never meets the one-active-item-per-identifier index.
+        """
+        if not (inserts or updates or removals or events or releases):
             return
         changes: list[ItemChange] = []
         with self.engine.connect() as connection:
@@ -229,6 +242,7 @@ class BatchWriter:
             try:
                 if self.lease is not None:
                     self.lease.renew(connection)
+                self.store.release_identifiers(connection, releases)
                 self.store.mark_removed(connection, removals, now)
                 self.store.update_items(connection, updates)
                 new_ids = self.store.insert_items(
