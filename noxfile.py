@@ -1,4 +1,4 @@
-"""Development sessions: ``nox -s tests``, ``lint``, ``typecheck``, ``bench``.
+"""Development sessions: ``nox -s tests``, ``lint``, ``typecheck``, ``bench``, ``model``.
 
 Every distribution of this repository is installed editable from its directory, all in one pip
 call so that ``mediasync-core`` requirements of the plugins resolve to the local checkout; a
@@ -57,6 +57,16 @@ def tests(session: nox.Session) -> None:
     """Runs the whole test suite (PostgreSQL tests use MEDIASYNC_TEST_POSTGRES_URL)."""
     install_local(session, *TEST_REQUIREMENTS)
     session.run("pytest", *session.posargs)
+
+
+@nox.session
+def model(session: nox.Session) -> None:
+    """The engine's model-based test with long histories (see tests/engine/test_model.py)."""
+    install_local(session, *TEST_REQUIREMENTS)
+    session.env["MEDIASYNC_MODEL_PROFILE"] = "long"
+    session.run(
+        "pytest", "tests/engine/test_model.py", "--hypothesis-show-statistics", *session.posargs
+    )
 
 
 @nox.session
