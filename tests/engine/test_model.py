@@ -157,8 +157,9 @@ class FolderHistory(RuleBasedStateMachine):
             and not above.intersection(self.files)
         )
 
-    def _identifier(self, data: bytes, reuse: bool) -> str:
-        if reuse:
+    def _identifier(self, data: bytes, reuse: st.DataObject | None) -> str:
+        """A new identifier, or (given ``reuse``) one drawn from deleted files'."""
+        if reuse is not None:
             current = {f.identifier for f in self.files.values()}
             free = sorted(
                 i
@@ -166,7 +167,7 @@ class FolderHistory(RuleBasedStateMachine):
                 if i not in current and data not in seen
             )
             if free:
-                return free[len(data) % len(free)]
+                return reuse.draw(st.sampled_from(free), label="reused identifier")
         return f"v{next(self.identifiers)}"
 
     def _write(self, path: str, data: bytes, identifier: str, mtime_ns: int | None = None) -> None:
@@ -186,7 +187,7 @@ class FolderHistory(RuleBasedStateMachine):
         os.utime(self.root / path, ns=(mtime_ns, mtime_ns))
         return mtime_ns
 
-    def _create(self, path: str, data: bytes, reuse: bool) -> None:
+    def _create(self, path: str, data: bytes, reuse: st.DataObject | None) -> None:
         identifier = self._identifier(data, reuse)
         self._write(path, data, identifier)
         self.files[path] = ModelFile(data, identifier, self.clock)
@@ -213,9 +214,11 @@ class FolderHistory(RuleBasedStateMachine):
         folder=st.sampled_from(FOLDERS),
         name=st.sampled_from(NAMES),
         duplicate=st.integers(0, 3) | st.none(),
-        reuse=st.booleans(),
+        reuse=st.none() | st.data(),
     )
-    def create(self, folder: str, name: str, duplicate: int | None, reuse: bool) -> None:
+    def create(
+        self, folder: str, name: str, duplicate: int | None, reuse: st.DataObject | None
+    ) -> None:
         path = join(folder, name)
         if self._free(path):
             tag = next(self.tags) if duplicate is None else duplicate
@@ -263,8 +266,8 @@ class FolderHistory(RuleBasedStateMachine):
         self._delete(self._pick(data))
 
     @precondition(lambda self: self.gone)
-    @rule(data=st.data(), reuse=st.booleans())
-    def bring_back(self, data: st.DataObject, reuse: bool) -> None:
+    @rule(data=st.data(), reuse=st.none() | st.data())
+    def bring_back(self, data: st.DataObject, reuse: st.DataObject | None) -> None:
         """The same bytes at the old path, as a new file (from a backup, the bin)."""
         path, old = data.draw(st.sampled_from(self.gone))
         if self._free(path):
@@ -277,14 +280,14 @@ class FolderHistory(RuleBasedStateMachine):
         if not self._free(new):
             return
         file = self.files[old]
-        identifier = self._identifier(file.data, reuse=False)
+        identifier = self._identifier(file.data, reuse=None)
         self._write(new, file.data, identifier, file.mtime_ns)  # cp -p: the time kept
         self.files[new] = ModelFile(file.data, identifier, file.mtime_ns)
         self._delete(old)
 
     @precondition(lambda self: self.files)
-    @rule(data=st.data(), reuse=st.booleans())
-    def atomic_save(self, data: st.DataObject, reuse: bool) -> None:
+    @rule(data=st.data(), reuse=st.none() | st.data())
+    def atomic_save(self, data: st.DataObject, reuse: st.DataObject | None) -> None:
         """An editor writes ``.name.tmp`` (not listed) and renames it over the file."""
         path = self._pick(data)
         temporary = join(path.rpartition("/")[0], "." + path.rpartition("/")[2] + ".tmp")
@@ -317,8 +320,10 @@ class FolderHistory(RuleBasedStateMachine):
         self.files[a], self.files[b] = self.files[b], self.files[a]
 
     @precondition(lambda self: self.files)
-    @rule(data=st.data(), name=st.sampled_from(NAMES), reuse=st.booleans())
-    def file_becomes_folder(self, data: st.DataObject, name: str, reuse: bool) -> None:
+    @rule(data=st.data(), name=st.sampled_from(NAMES), reuse=st.none() | st.data())
+    def file_becomes_folder(
+        self, data: st.DataObject, name: str, reuse: st.DataObject | None
+    ) -> None:
         path = self._pick(data)
         self._delete(path)
         self._create(join(path, name), content(next(self.tags)), reuse)
