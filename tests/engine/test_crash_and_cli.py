@@ -87,7 +87,7 @@ def test_unknown_source_and_no_target(run: CliRun, database_url: str) -> None:
     assert result.exit_code == 2
     result = run(["--db", database_url, "sync", "./does/not/exist"])
     assert result.exit_code == 2
-    assert "is not a directory" in result.stderr
+    assert "does not exist" in result.stderr
 
 
 def test_failed_sync_exits_1_with_one_line(run: CliRun, tmp_path: Path, database_url: str) -> None:

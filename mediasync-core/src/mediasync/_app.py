@@ -35,7 +35,7 @@ class App:
         from mediasync._db.engine import connect
         from mediasync._db.migrate import ensure_schema
 
-        engine = connect(self.config.resolved_database_url())
+        engine = connect(self.config.resolved_database_url(), self._owns_database_folder)
         try:
             ensure_schema(engine)
         except BaseException:
@@ -47,7 +47,13 @@ class App:
         """Connected but unchecked, for ``mediasync db`` which inspects and migrates."""
         from mediasync._db.engine import connect
 
-        return connect(self.config.resolved_database_url())
+        return connect(self.config.resolved_database_url(), self._owns_database_folder)
+
+    @property
+    def _owns_database_folder(self) -> bool:
+        """The default database lives in our data dir, which we make; a folder the user named
+        is theirs to make."""
+        return not self.config.database_url
 
     @cached_property
     def secrets(self) -> SecretBox:

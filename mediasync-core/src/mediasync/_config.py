@@ -7,6 +7,7 @@ structured once by cattrs into ``AppConfig``. A bad key or value is reported wit
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from collections.abc import Mapping
@@ -18,7 +19,14 @@ import attrs
 from mediasync._errors import ConfigError
 from mediasync._settings import first_error, structure_strict
 
-__all__ = ["AppConfig", "DefaultSource", "SyncConfig", "default_config_path", "load_config"]
+__all__ = [
+    "AppConfig",
+    "DefaultSource",
+    "SyncConfig",
+    "default_config_path",
+    "load_config",
+    "unknown_environment",
+]
 
 APP_NAME = "mediasync"
 CONFIG_FILE = "mediasync.toml"
@@ -29,6 +37,19 @@ LEGACY_ENV = {
     "MEDIA_SOURCE_TYPE": ("default_source", "type"),
     "MEDIA_SOURCE_ROOT": ("default_source", "root"),
 }
+# Variables read outside the configuration classes: the config file, plugin selection
+# (``_plugins.py``), and the test suite's and benchmarks' own settings.
+OTHER_ENV = frozenset(
+    {
+        "MEDIASYNC_CONFIG",
+        "MEDIASYNC_LOAD_PLUGINS",
+        "MEDIASYNC_DISABLE_PLUGINS",
+        "MEDIASYNC_STRICT_PLUGINS",
+        "MEDIASYNC_TEST_POSTGRES_URL",
+        "MEDIASYNC_MODEL_PROFILE",
+        "MEDIASYNC_BENCH_POSTGRES_URL",
+    }
+)
 
 
 def _positive(_instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
@@ -106,6 +127,26 @@ def _env_paths(cls: type[Any], prefix: tuple[str, ...] = ()) -> dict[str, tuple[
         else:
             paths["MEDIASYNC_" + "_".join(path).upper()] = path
     return paths
+
+
+def unknown_environment(environ: Mapping[str, str] | None = None) -> list[str]:
+    """One message per ``MEDIASYNC_*`` variable that nothing reads.
+
+    A misspelt variable is otherwise ignored without a word, and the user is left wondering why
+    the setting they made has no effect; the message names the variable they probably meant.
+    """
+    environ = os.environ if environ is None else environ
+    prefix = "MEDIASYNC_"
+    known = {*_env_paths(AppConfig), *OTHER_ENV}
+    # Compared without the prefix every name shares, which would make any two look alike.
+    suffixes = sorted(name.removeprefix(prefix) for name in known)
+    messages = []
+    for name in sorted(environ):
+        if name.startswith(prefix) and name not in known:
+            close = difflib.get_close_matches(name.removeprefix(prefix), suffixes, n=1)
+            hint = f" (did you mean {prefix}{close[0]}?)" if close else ""
+            messages.append(f"unknown environment variable {name}{hint}")
+    return messages
 
 
 def _set(tree: dict[str, Any], path: tuple[str, ...], value: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -15,7 +16,7 @@ import click
 from mediasync._app import App
 from mediasync._plugins import Plugins
 
-__all__ = ["CliState", "emit", "json_option", "pass_state"]
+__all__ = ["CliState", "emit", "json_flag", "json_option", "pass_state", "verbose_flag"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,6 +29,8 @@ class CliState:
     config_path: Path | None = None
     database_url: str | None = None
     verbose: bool = False
+    as_json: bool = False
+    """``--json`` given before the command; each command's own ``--json`` is read with it."""
     _app: App | None = None
 
     @property
@@ -39,6 +42,11 @@ class CliState:
             self._app = App(load_config(self.config_path, overrides=overrides), self.plugins)
         return self._app
 
+    def be_verbose(self) -> None:
+        """Debug logs now, tracebacks on errors later: ``-v`` anywhere on the command line."""
+        self.verbose = True
+        logging.getLogger("mediasync").setLevel(logging.DEBUG)
+
     def close(self) -> None:
         if self._app is not None:
             self._app.close()
@@ -47,9 +55,26 @@ class CliState:
 pass_state = click.make_pass_decorator(CliState)
 
 
+def json_flag(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    """The command's ``--json``, also true when it was given before the command name."""
+    state = ctx.find_object(CliState)
+    return value or (state is not None and state.as_json)
+
+
+def verbose_flag(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """A command's own ``-v`` does what the root group's does, so it may follow the command."""
+    state = ctx.find_object(CliState)
+    if value and state is not None:
+        state.be_verbose()
+
+
 def json_option(function: F) -> F:
     return click.option(
-        "--json", "as_json", is_flag=True, help="Print JSON (fields in docs/cli.md)."
+        "--json",
+        "as_json",
+        is_flag=True,
+        callback=json_flag,
+        help="Print JSON (fields in docs/cli.md).",
     )(function)
 
 

@@ -48,6 +48,21 @@ def health(record: Any, last: dict[str, Any] | None) -> str:
     return "held" if last["status"] == "held" else "ok"
 
 
+def _summary(entry: dict[str, Any]) -> str:
+    """``photos: ok; 12 items, 1 removed; last run …``; "never synced" is said once, whether
+    as the health or, for a disabled source, after it."""
+    parts = [
+        entry["health"],
+        f"{entry['items']['active']} items, {entry['items']['removed']} removed",
+    ]
+    last = entry["last_run"]
+    if last and last["finished_at"]:
+        parts.append(f"last run {last['finished_at']:%Y-%m-%d %H:%M:%S} ({last['status']})")
+    elif entry["health"] != "never synced":
+        parts.append("never synced")
+    return f"{entry['name']}: " + "; ".join(parts)
+
+
 @click.command("status")
 @click.argument("name", required=False)
 @json_option
@@ -81,15 +96,7 @@ def status_command(state: CliState, name: str | None, as_json: bool) -> None:
             click.echo("no sources yet: `mediasync sync PATH` indexes a folder")
         for entry in data:
             last = entry["last_run"]
-            when = (
-                f"last run {last['finished_at']:%Y-%m-%d %H:%M:%S} ({last['status']})"
-                if (last and last["finished_at"])
-                else "never synced"
-            )
-            click.echo(
-                f"{entry['name']}: {entry['health']}; {entry['items']['active']} items, "
-                f"{entry['items']['removed']} removed; {when}"
-            )
+            click.echo(_summary(entry))
             if last and last["error"]:
                 click.echo(f"  error: {last['error']}")
             if entry["next_due_at"] is not None:

@@ -35,8 +35,28 @@ def _unique_name(taken: set[str], folder: Path) -> str:
     return name
 
 
+def _local_root(state: CliState, target: str, names: set[str]) -> str:
+    """The normalised root of the folder ``target`` names, or a ``UsageError`` saying why not."""
+    looks_like_path = os.sep in target or target.startswith((".", "~")) or Path(target).exists()
+    if not looks_like_path:
+        known = ", ".join(sorted(names)) or "none"
+        raise UsageError(f"no source named '{target}' (sources: {known})")
+    folder = Path(target).expanduser()
+    if not folder.exists():
+        raise UsageError(f"{target} does not exist")
+    if not folder.is_dir():
+        kind = "a file, not a folder" if folder.is_file() else "not a folder"
+        raise UsageError(f"{target} is {kind}")
+    root = state.app.plugins.source_type(LOCAL_TYPE).normalize_root(str(folder))
+    return root or str(folder)
+
+
 def resolve_targets(state: CliState, targets: tuple[str, ...], all_sources: bool) -> list[str]:
-    """Source names to sync; a directory path becomes (or reuses) a local source."""
+    """Source names to sync; a directory path becomes (or reuses) a local source.
+
+    Every target is checked before any folder is registered, so that a mistake in one leaves
+    the index as it was.
+    """
     from mediasync._db.sources import add_source, list_sources
 
     app = state.app
@@ -49,30 +69,21 @@ def resolve_targets(state: CliState, targets: tuple[str, ...], all_sources: bool
         return [r.name for r in records if r.enabled]
     if not targets:
         raise UsageError("name a source or a folder to sync (or --all); see `mediasync status`")
+    roots = [None if target in names else _local_root(state, target, names) for target in targets]
+    by_root = {r.root: r.name for r in records if r.type == LOCAL_TYPE}
     chosen: list[str] = []
-    for target in targets:
-        if target in names:
+    for target, root in zip(targets, roots, strict=True):
+        if root is None:
             chosen.append(target)
             continue
-        looks_like_path = os.sep in target or target.startswith((".", "~")) or Path(target).exists()
-        if not looks_like_path:
-            known = ", ".join(sorted(names)) or "none"
-            raise UsageError(f"no source named '{target}' (sources: {known})")
-        folder = Path(target).expanduser()
-        if not folder.is_dir():
-            raise UsageError(f"{target} is not a directory")
-        source_type = app.plugins.source_type(LOCAL_TYPE)
-        root = source_type.normalize_root(str(folder))
-        existing = next((r for r in records if r.type == LOCAL_TYPE and r.root == root), None)
-        if existing is not None:
-            chosen.append(existing.name)
-            continue
-        name = _unique_name(names, Path(root or folder))
-        with app.engine.begin() as connection:
-            add_source(connection, name=name, type=LOCAL_TYPE, root=root, settings={})
-        names.add(name)
-        click.echo(f"registered local source '{name}' for {root}", err=True)
-        chosen.append(name)
+        if root not in by_root:
+            name = _unique_name(names, Path(root))
+            with app.engine.begin() as connection:
+                add_source(connection, name=name, type=LOCAL_TYPE, root=root, settings={})
+            names.add(name)
+            by_root[root] = name
+            click.echo(f"registered local source '{name}' for {root}", err=True)
+        chosen.append(by_root[root])
     return chosen
 
 

@@ -37,8 +37,32 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def connect(database_url: str) -> Engine:
-    """Creates the engine and proves it can connect, or raises one readable ``DatabaseError``."""
+def _sqlite_folder(url: URL, shown: str, create: bool) -> None:
+    """SQLite makes the file but not its folder.
+
+    A folder the user named that is missing is most likely a typo, or a disk that is not
+    mounted: creating it would hide the mistake behind an empty index, so it is refused. Only
+    mediasync's own data folder (``create``) is made.
+    """
+    if not url.database or url.database == ":memory:" or url.query.get("uri"):
+        return
+    folder = Path(url.database).absolute().parent
+    if create:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseError(f"cannot create {folder} for {shown}: {exc.strerror}") from None
+    elif not folder.exists():
+        raise DatabaseError(f"cannot open {shown}: folder {folder} does not exist")
+    elif not folder.is_dir():
+        raise DatabaseError(f"cannot open {shown}: {folder} is not a folder")
+
+
+def connect(database_url: str, create_folder: bool = False) -> Engine:
+    """Creates the engine and proves it can connect, or raises one readable ``DatabaseError``.
+
+    ``create_folder``: make a SQLite file's missing folder (only for mediasync's own data dir).
+    """
     try:
         url = _normalise(make_url(database_url))
     except ArgumentError:
@@ -49,12 +73,7 @@ def connect(database_url: str) -> Engine:
     shown = redact_url(url)
     options: dict[str, Any] = {}
     if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
-            folder = Path(url.database).expanduser().parent
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise DatabaseError(f"cannot create {folder} for {shown}: {exc.strerror}") from None
+        _sqlite_folder(url, shown, create_folder)
     else:
         options.update(pool_pre_ping=True, connect_args={"connect_timeout": 10})
     try:
