@@ -42,6 +42,7 @@ from mediasync._publisher import (
     PublishRequest,
     PublishResult,
 )
+from mediasync._results import Item, ItemEvent, SourceStatus, SyncReport
 from mediasync._secret import Secret
 from mediasync._settings import NoSettings
 from mediasync._source import ChangePage, FolderListing, Source
@@ -61,7 +62,9 @@ __all__ = [
     "DatabaseError",
     "FolderListing",
     "HealthCheck",
+    "Item",
     "ItemChange",
+    "ItemEvent",
     "MediaEntry",
     "MediaKind",
     "MediasyncError",
@@ -82,9 +85,11 @@ __all__ = [
     "Source",
     "SourceError",
     "SourceInfo",
+    "SourceStatus",
     "SourceUnreachable",
     "SyncCounts",
     "SyncIndex",
+    "SyncReport",
     "SyncRun",
     "SyncStrategy",
     "Trigger",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from importlib import metadata
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal
@@ -296,12 +296,24 @@ class Plugins:
 
     # -- using -------------------------------------------------------------------------------
 
-    def add_commands(self, cli: click.Group) -> None:
+    def add_commands(
+        self, cli: click.Group, core: Callable[[click.Group], None] | None = None
+    ) -> None:
         """Lets each loaded plugin add its commands; a failing one is withdrawn and recorded.
 
-        A plugin may not replace a command someone else added: that counts as its failure, and
-        the command it tried to take keeps working.
+        ``core`` adds the core's own commands first, recorded as the core's: the command line
+        hands them in, so that the loader never imports it. A plugin may not replace a command
+        someone else added: that counts as its failure, and the command it tried to take keeps
+        working.
         """
+        if core is not None:
+            existing = set(cli.commands)
+            core(cli)
+            added = sorted(set(cli.commands) - existing)
+            for key in added:
+                self._owners[("commands", key)] = CORE_NAME
+            if CORE_NAME in self.records:
+                self.records[CORE_NAME].registered["commands"].extend(added)
         order = {name: position for position, name in enumerate(self.records)}
         for impl in sorted(
             self.manager.hook.register_commands.get_hookimpls(),

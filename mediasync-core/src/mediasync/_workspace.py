@@ -1,32 +1,56 @@
-"""``Workspace``: the public face of the configured index, for plugins' own commands.
+"""``Workspace``: the one application layer over the index, for every client of mediasync.
 
-A plugin's ``gdrive connect`` or ``instagram backfill`` needs to add a source, update its
-settings, open it, or keep a little state of its own. It does that through this class and never
-through core's private modules, exactly as a third-party plugin would.
+The built-in commands, the worker, a bot, a plugin's commands and a user's own script all do
+what they do through this class, and get typed values back (``SourceInfo``, ``SourceStatus``,
+``SyncRun``, ``Item``, ``SyncReport``). SQL stays in ``_db``; the sync engine stays behind
+``sync``. Open one with ``Workspace.open()``; inside a ``mediasync`` command,
+``Workspace.current()`` is the command's own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextvars
+import re
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
+from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import attrs
-import click
 
-from mediasync._models import SyncRun, Trigger
+from mediasync._errors import UsageError
+from mediasync._models import RunStatus, SyncRun, Trigger
+from mediasync._results import DatabaseState, Item, SourceStatus, SyncReport
 
 if TYPE_CHECKING:
     from mediasync._app import App
+    from mediasync._db.items import ItemOrder
     from mediasync._db.sources import SourceRecord
+    from mediasync._doctor import Finding
+    from mediasync._plugins import Plugins
     from mediasync._source import Source
 
-__all__ = ["SourceInfo", "Workspace"]
+__all__ = ["SourceInfo", "Workspace", "check_source_name"]
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+_UNSET: Any = object()
+_CURRENT: contextvars.ContextVar[Workspace] = contextvars.ContextVar("mediasync_workspace")
+
+
+def check_source_name(name: str) -> str:
+    if not NAME_PATTERN.match(name):
+        raise UsageError(
+            f"invalid source name {name!r}: use letters, digits, '.', '_' or '-' "
+            "(starting with a letter or digit, at most 100 characters)"
+        )
+    return name
 
 
 @attrs.frozen(slots=True)
 class SourceInfo:
-    """A configured source as plugins see it; ``settings`` are redacted for display."""
+    """A configured source; ``settings`` are redacted for display."""
 
     name: str
     type: str
@@ -37,23 +61,105 @@ class SourceInfo:
     created_at: datetime
     items_active: int
     items_removed: int
+    strategy: str | None = None
+    updated_at: datetime | None = None
+
+
+def _health(record: SourceRecord, last: SyncRun | None) -> str:
+    if not record.enabled:
+        return "disabled"
+    if last is None:
+        return "never synced"
+    if record.consecutive_failures:
+        return f"failing ({record.consecutive_failures} in a row)"
+    return "held" if last.status is RunStatus.HELD else "ok"
 
 
 class Workspace:
-    """The index, sources and secrets a command works with."""
+    """The index, sources and secrets of one configuration.
 
-    def __init__(self, app: App) -> None:
-        self._app = app
+    Safe to use from several threads: each call takes its own database connection.
+    """
+
+    def __init__(self, app: App | Callable[[], App]) -> None:
+        """``app`` may be a factory: the configuration is then read at first use, so that a
+        command which needs none (``plugins``, ``--help``) works when it is broken."""
+        self._factory: Callable[[], App] | None = None if not callable(app) else app
+        self._app: App | None = None if callable(app) else app
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(
+        cls,
+        config: Path | str | None = None,
+        *,
+        database_url: str | None = None,
+        plugins: Plugins | None = None,
+    ) -> Workspace:
+        """A workspace without the command line: for scripts, bots and tests.
+
+        Args:
+            config: a TOML file (default: ``mediasync.toml`` in the user's config directory,
+                or ``MEDIASYNC_CONFIG``).
+            database_url: overrides the configured index database.
+            plugins: the loaded plugins (default: every installed one, as the CLI loads them).
+
+        Use it as a context manager, or call ``close``.
+        """
+        from mediasync._app import App
+        from mediasync._config import load_config
+        from mediasync._plugins import load_plugins
+
+        overrides = {"database_url": database_url} if database_url else {}
+        path = None if config is None else Path(config)
+        loaded = load_plugins() if plugins is None else plugins
+        return cls(App(load_config(path, overrides=overrides), loaded))
 
     @classmethod
     def current(cls) -> Workspace:
-        """The workspace of the running ``mediasync`` command (inside a click command)."""
-        from mediasync._cli.output import CliState
+        """The workspace of the running ``mediasync`` command."""
+        try:
+            return _CURRENT.get()
+        except LookupError:
+            raise RuntimeError(
+                "Workspace.current() is only available inside a mediasync command; "
+                "use Workspace.open() elsewhere"
+            ) from None
 
-        state = click.get_current_context().find_object(CliState)
-        if state is None:
-            raise RuntimeError("Workspace.current() is only available inside a mediasync command")
-        return cls(state.app)
+    def make_current(self) -> Callable[[], None]:
+        """Makes this the workspace ``current()`` returns (the CLI does, per command); call
+        what it returns to undo that."""
+        token = _CURRENT.set(self)
+        return lambda: _CURRENT.reset(token)
+
+    @property
+    def app(self) -> App:
+        """The application behind the workspace (core's own code only)."""
+        if self._app is None:
+            with self._lock:
+                if self._app is None:
+                    assert self._factory is not None
+                    self._app = self._factory()
+        return self._app
+
+    @property
+    def opened(self) -> bool:
+        return self._app is not None
+
+    def close(self) -> None:
+        if self._app is not None:
+            self._app.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
 
     # -- sources -------------------------------------------------------------------------------
 
@@ -66,26 +172,38 @@ class Workspace:
         settings: Mapping[str, Any],
         interval_seconds: int | None = None,
         enabled: bool = True,
+        strategy: str | None = None,
     ) -> SourceInfo:
         """Validates and stores a source; secrets are sealed before they reach the database.
 
+        Every way of adding a source (``sources add``, ``sync PATH``, the default source of
+        the configuration, a plugin's ``connect``) comes here, so all are checked alike.
+
         Raises:
-            UsageError: unknown type, bad root, duplicate name; SettingsError: bad settings.
+            UsageError: bad name, unknown type or strategy, bad root, duplicate name.
+            SettingsError: a setting is unknown or of the wrong type.
         """
-        from mediasync._cli.sources_cmd import check_name
         from mediasync._db.sources import add_source
         from mediasync._settings import seal_settings
 
-        check_name(name)
-        source_type = self._app.plugins.source_type(type_name)
+        check_source_name(name)
+        app = self.app
+        source_type = app.plugins.source_type(type_name)
         root = source_type.normalize_root(root)
+        if strategy is not None:
+            strategy_type = app.plugins.strategy(strategy)
+            if not strategy_type.supports(source_type):
+                raise UsageError(
+                    f"strategy '{strategy}' needs capabilities "
+                    f"{', '.join(sorted(strategy_type.required_capabilities))} that source type "
+                    f"'{type_name}' does not declare"
+                )
+        if interval_seconds is not None and interval_seconds < 1:
+            raise UsageError(f"interval must be at least 1 second, not {interval_seconds}")
         stored = seal_settings(
-            source_type.Settings,
-            settings,
-            self._app.secrets,
-            owner=f"source '{name}' ({type_name})",
+            source_type.Settings, settings, app.secrets, owner=f"source '{name}' ({type_name})"
         )
-        with self._app.engine.begin() as connection:
+        with app.engine.begin() as connection:
             add_source(
                 connection,
                 name=name,
@@ -93,17 +211,33 @@ class Workspace:
                 root=root,
                 settings=stored,
                 interval_seconds=interval_seconds,
+                strategy=strategy,
                 enabled=enabled,
             )
         return self.source(name)
 
     def source(self, name: str) -> SourceInfo:
         from mediasync._db.sources import get_source, item_counts
-        from mediasync._settings import display_settings
 
-        with self._app.engine.connect() as connection:
+        with self.app.engine.connect() as connection:
             record = get_source(connection, name)
             counts = item_counts(connection, record.id)
+        return self._info(record, counts)
+
+    def sources(self, type_name: str | None = None) -> list[SourceInfo]:
+        from mediasync._db.sources import item_counts, list_sources
+
+        with self.app.engine.connect() as connection:
+            return [
+                self._info(record, item_counts(connection, record.id))
+                for record in list_sources(connection)
+                if type_name in (None, record.type)
+            ]
+
+    @staticmethod
+    def _info(record: SourceRecord, counts: Mapping[str, int]) -> SourceInfo:
+        from mediasync._settings import display_settings
+
         return SourceInfo(
             name=record.name,
             type=record.type,
@@ -114,28 +248,66 @@ class Workspace:
             created_at=record.created_at,
             items_active=counts["active"],
             items_removed=counts["removed"],
+            strategy=record.strategy,
+            updated_at=record.updated_at,
         )
 
-    def sources(self, type_name: str | None = None) -> list[SourceInfo]:
-        from mediasync._db.sources import list_sources
+    def update_source(
+        self,
+        name: str,
+        *,
+        settings: Mapping[str, Any] | None = None,
+        root: str | None = _UNSET,
+        interval_seconds: int | None = _UNSET,
+        enabled: bool | None = None,
+    ) -> SourceInfo:
+        """Changes a source in place: its items and their history stay.
 
-        with self._app.engine.connect() as connection:
-            names = [r.name for r in list_sources(connection) if type_name in (None, r.type)]
-        return [self.source(name) for name in names]
+        ``settings`` replaces the keys given (a key set to ``None`` is removed); ``root`` is
+        checked as at ``add_source``; ``interval_seconds=None`` returns to the configured
+        default. Everything is validated before anything is written.
 
-    def update_settings(self, name: str, changes: Mapping[str, Any]) -> SourceInfo:
-        """Replaces some settings (a key set to ``None`` is removed), validated as at ``add``."""
+        Raises:
+            UsageError, SettingsError: as ``add_source``; nothing is changed.
+        """
         from sqlalchemy import update
 
         from mediasync._db.schema import sources
-        from mediasync._db.sources import get_source, utcnow
-        from mediasync._settings import open_stored_settings, seal_settings, shared_converter
+        from mediasync._db.sources import utcnow
 
         record = self._record(name)
-        source_type = self._app.plugins.source_type(record.type)
-        owner = f"source '{name}' ({record.type})"
+        values: dict[str, Any] = {}
+        if settings is not None:
+            values["settings"] = self._merged_settings(record, settings)
+        if root is not _UNSET:
+            source_type = self.app.plugins.source_type(record.type)
+            values["root"] = source_type.normalize_root(root)
+        if interval_seconds is not _UNSET:
+            if interval_seconds is not None and interval_seconds < 1:
+                raise UsageError(f"interval must be at least 1 second, not {interval_seconds}")
+            values["interval_seconds"] = interval_seconds
+        if enabled is not None:
+            values["enabled"] = enabled
+        if values:
+            values["updated_at"] = utcnow()
+            with self.app.engine.begin() as connection:
+                connection.execute(
+                    update(sources).where(sources.c.id == record.id).values(**values)
+                )
+        return self.source(name)
+
+    def update_settings(self, name: str, changes: Mapping[str, Any]) -> SourceInfo:
+        """``update_source(name, settings=changes)``."""
+        return self.update_source(name, settings=changes)
+
+    def _merged_settings(self, record: SourceRecord, changes: Mapping[str, Any]) -> Any:
+        from mediasync._settings import open_stored_settings, seal_settings, shared_converter
+
+        app = self.app
+        source_type = app.plugins.source_type(record.type)
+        owner = f"source '{record.name}' ({record.type})"
         current = open_stored_settings(
-            source_type.Settings, record.settings, self._app.secrets, owner=owner
+            source_type.Settings, record.settings, app.secrets, owner=owner
         )
         raw: dict[str, Any] = shared_converter().unstructure(current)
         for key, value in changes.items():
@@ -144,72 +316,217 @@ class Workspace:
             else:
                 raw[key] = value
         raw = {k: v for k, v in raw.items() if v is not None}
-        stored = seal_settings(source_type.Settings, raw, self._app.secrets, owner=owner)
-        with self._app.engine.begin() as connection:
-            get_source(connection, name)
-            connection.execute(
-                update(sources)
-                .where(sources.c.name == name)
-                .values(settings=stored, updated_at=utcnow())
-            )
-        return self.source(name)
+        return seal_settings(source_type.Settings, raw, app.secrets, owner=owner)
+
+    def remove_source(self, name: str) -> int:
+        """Forgets a source and its index rows (the media are not touched); returns how many
+        item rows went with it."""
+        from mediasync._db.sources import remove_source
+
+        with self.app.engine.begin() as connection:
+            return remove_source(connection, name)
 
     def open_source(self, name: str) -> Source:
         """The source instance, settings decrypted: use it as a context manager."""
-        return self._app.open_source(self._record(name))
+        return self.app.open_source(self._record(name))
 
-    def sync(self, name: str, trigger: Trigger = Trigger.CLI) -> SyncRun:
+    # -- syncs and their runs ------------------------------------------------------------------
+
+    def sync(
+        self,
+        name: str,
+        *,
+        trigger: Trigger = Trigger.CLI,
+        dry_run: bool = False,
+        verify: bool = False,
+        allow_mass_removal: bool = False,
+        wait: bool = False,
+        accept_root_change: bool = False,
+        on_progress: Callable[[int], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> SyncReport:
+        """Syncs one source now and records the run; callable from any thread.
+
+        Takes the source's lease like the CLI and the worker, so one source is never synced
+        twice at once. The source's own failures are on the report (``run.status``, ``run.error``),
+        not raised.
+
+        Raises:
+            UsageError: no such source. LeaseHeld: another sync of it is running (without
+                ``wait``).
+        """
+        from mediasync._sync.index import SyncOptions
         from mediasync._sync.runner import sync_source
 
-        return sync_source(self._app, name, trigger=trigger).run
+        app = self.app
+        options = SyncOptions.from_config(
+            app.config.sync,
+            dry_run=dry_run,
+            verify=verify,
+            allow_mass_removal=allow_mass_removal,
+        )
+        return sync_source(
+            app,
+            name,
+            trigger=trigger,
+            options=options,
+            wait=wait,
+            accept_root_change=accept_root_change,
+            on_progress=on_progress,
+            cancel=cancel,
+        )
 
-    def last_run(self, name: str) -> Mapping[str, Any] | None:
-        from mediasync._cli.status_cmd import _last_runs
+    def last_run(self, name: str) -> SyncRun | None:
+        """The source's latest finished run."""
+        runs = self.runs(name, limit=10)
+        return next((run for run in runs if run.status is not RunStatus.RUNNING), None)
+
+    def runs(self, name: str, limit: int = 20) -> list[SyncRun]:
+        """The source's runs, newest first."""
+        from mediasync._db.runs import recent_runs
 
         record = self._record(name)
-        with self._app.engine.connect() as connection:
-            return _last_runs(connection).get(record.id)
+        with self.app.engine.connect() as connection:
+            return recent_runs(connection, record.id, limit)
+
+    def status(self, name: str | None = None) -> list[SourceStatus]:
+        """Every source's state (or one's): last run, item counts, health, schedule, lease."""
+        from mediasync._db.runs import last_runs
+        from mediasync._db.sources import get_source, item_counts, list_sources
+
+        with self.app.engine.connect() as connection:
+            records = [get_source(connection, name)] if name else list_sources(connection)
+            runs = last_runs(connection)
+            result = []
+            for record in records:
+                counts = item_counts(connection, record.id)
+                last = runs.get(record.id)
+                result.append(
+                    SourceStatus(
+                        name=record.name,
+                        type=record.type,
+                        root=record.root,
+                        enabled=record.enabled,
+                        health=_health(record, last),
+                        consecutive_failures=record.consecutive_failures,
+                        items_active=counts["active"],
+                        items_removed=counts["removed"],
+                        last_run=last,
+                        next_due_at=record.next_due_at,
+                        lease_owner=record.lease_owner,
+                        lease_expires_at=record.lease_expires_at,
+                    )
+                )
+        return result
+
+    def database(self) -> DatabaseState:
+        """The schema's revision against the one this mediasync needs (nothing is migrated)."""
+        from mediasync._db.engine import redact_url
+        from mediasync._db.migrate import HEAD, KNOWN_REVISIONS, current_revision
+
+        engine = self.app.raw_engine()
+        try:
+            with engine.connect() as connection:
+                revision = current_revision(connection)
+        finally:
+            engine.dispose()
+        if revision == HEAD:
+            verdict = "current"
+        elif revision is None:
+            verdict = "empty"
+        elif revision in KNOWN_REVISIONS:
+            verdict = "behind"
+        else:
+            verdict = "ahead"
+        return DatabaseState(redact_url(engine.url), revision, HEAD, verdict)
+
+    def upgrade_database(self) -> tuple[str | None, str | None]:
+        """Migrates the schema to this mediasync's (creating it if empty): (from, to)."""
+        from mediasync._db.migrate import upgrade
+
+        engine = self.app.raw_engine()
+        try:
+            return upgrade(engine)
+        finally:
+            engine.dispose()
+
+    def doctor(self) -> list[Finding]:
+        """What needs the user's attention (database, plugins, sources), each with its fix."""
+        from mediasync._doctor import diagnose
+
+        return diagnose(self.app)
+
+    # -- items ---------------------------------------------------------------------------------
+
+    def items(
+        self,
+        *,
+        source: str | None = None,
+        active: bool | None = True,
+        kind: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        path_glob: str | None = None,
+        order: ItemOrder = "path",
+        limit: int | None = None,
+        after_id: int | None = None,
+    ) -> Iterator[Item]:
+        """Streams the items matching every filter (memory stays flat however many).
+
+        ``active=None`` gives removed items too, ``False`` only those. ``since``/``until``
+        bound the modification time. ``path_glob`` matches the whole path (``*`` crosses
+        folders). ``after_id`` pages by id (the order is then by id). The iterator holds a
+        database connection until it is exhausted or closed.
+        """
+        from mediasync._db.items import iter_items
+
+        source_id = None if source is None else self._record(source).id
+        with self.app.engine.connect() as connection:
+            yield from iter_items(
+                connection,
+                source_id=source_id,
+                active=active,
+                kind=kind,
+                since=since,
+                until=until,
+                path_glob=path_glob,
+                order=order,
+                limit=limit,
+                after_id=after_id,
+            )
+
+    def item(self, item_id: int) -> Item:
+        """One item with its history.
+
+        Raises:
+            UsageError: no item with that id.
+        """
+        from mediasync._db.items import item_by_id, item_events
+
+        with self.app.engine.connect() as connection:
+            found = item_by_id(connection, item_id)
+            if found is None:
+                raise UsageError(f"no item with id {item_id}")
+            return attrs.evolve(found, events=tuple(item_events(connection, item_id)))
 
     # -- plugin state --------------------------------------------------------------------------
 
     def get_state(self, plugin: str, scope: str, key: str) -> Any:
         """A plugin's own JSON value (a chat's settings, a backfill's high-water mark)."""
-        from sqlalchemy import and_, select
+        from mediasync._db.state import get_state
 
-        from mediasync._db.schema import plugin_state
-
-        query = select(plugin_state.c.value).where(
-            and_(
-                plugin_state.c.plugin == plugin,
-                plugin_state.c.scope == scope,
-                plugin_state.c.key == key,
-            )
-        )
-        with self._app.engine.connect() as connection:
-            return connection.execute(query).scalar()
+        with self.app.engine.connect() as connection:
+            return get_state(connection, plugin, scope, key)
 
     def set_state(self, plugin: str, scope: str, key: str, value: Any) -> None:
-        from sqlalchemy import and_, delete, insert
+        """Replaces the value; ``None`` deletes it."""
+        from mediasync._db.state import set_state
 
-        from mediasync._db.schema import plugin_state
-        from mediasync._db.sources import utcnow
-
-        where = and_(
-            plugin_state.c.plugin == plugin,
-            plugin_state.c.scope == scope,
-            plugin_state.c.key == key,
-        )
-        with self._app.engine.begin() as connection:
-            connection.execute(delete(plugin_state).where(where))
-            if value is not None:
-                connection.execute(
-                    insert(plugin_state).values(
-                        plugin=plugin, scope=scope, key=key, value=value, updated_at=utcnow()
-                    )
-                )
+        with self.app.engine.begin() as connection:
+            set_state(connection, plugin, scope, key, value)
 
     def _record(self, name: str) -> SourceRecord:
         from mediasync._db.sources import get_source
 
-        with self._app.engine.connect() as connection:
+        with self.app.engine.connect() as connection:
             return get_source(connection, name)

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import attrs
 import click
 
 from mediasync import MediasyncError, UsageError, Workspace
@@ -128,13 +129,14 @@ def _status(workspace: Workspace, name: str) -> dict[str, Any]:
     from mediasync_gdrive._source import GDriveSource
 
     info = workspace.source(name)
+    last = workspace.last_run(name)
     data: dict[str, Any] = {
         "name": info.name,
         "folder_id": info.root,
         "enabled": info.enabled,
         "interval_seconds": info.interval_seconds,
         "items": {"active": info.items_active, "removed": info.items_removed},
-        "last_sync": workspace.last_run(name),
+        "last_sync": None if last is None else attrs.asdict(last),
         "connected": info.settings.get("credentials") is not None,
     }
     try:

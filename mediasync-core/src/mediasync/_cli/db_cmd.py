@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 import click
 
 from mediasync._cli.output import CliState, emit, json_option, pass_state
@@ -17,34 +18,12 @@ def db_group() -> None:
 @pass_state
 def current_command(state: CliState, as_json: bool) -> None:
     """Show the database URL (password hidden), its schema revision and the one needed."""
-    from mediasync._db.engine import redact_url
-    from mediasync._db.migrate import HEAD, KNOWN_REVISIONS, current_revision
-
-    engine = state.app.raw_engine()
-    try:
-        with engine.connect() as connection:
-            revision = current_revision(connection)
-    finally:
-        engine.dispose()
-    if revision == HEAD:
-        verdict = "current"
-    elif revision is None:
-        verdict = "empty"
-    elif revision in KNOWN_REVISIONS:
-        verdict = "behind"
-    else:
-        verdict = "ahead"
-    data = {
-        "url": redact_url(engine.url),
-        "revision": revision,
-        "head": HEAD,
-        "state": verdict,
-    }
+    db = state.workspace.database()
     emit(
-        data,
+        attrs.asdict(db),
         as_json,
         lambda: click.echo(
-            f"{data['url']}: {revision or 'no schema'} ({verdict}; this mediasync needs {HEAD})"
+            f"{db.url}: {db.revision or 'no schema'} ({db.state}; this mediasync needs {db.head})"
         ),
     )
 
@@ -54,18 +33,12 @@ def current_command(state: CliState, as_json: bool) -> None:
 @pass_state
 def upgrade_command(state: CliState, as_json: bool) -> None:
     """Migrate the database to this mediasync's schema (creating it if empty)."""
-    from mediasync._db.engine import redact_url
-    from mediasync._db.migrate import upgrade
-
-    engine = state.app.raw_engine()
-    try:
-        before, after = upgrade(engine)
-    finally:
-        engine.dispose()
-    data = {"url": redact_url(engine.url), "from": before, "to": after}
+    url = state.workspace.database().url
+    before, after = state.workspace.upgrade_database()
+    data = {"url": url, "from": before, "to": after}
     message = (
-        f"{data['url']}: already at {after}"
+        f"{url}: already at {after}"
         if before == after
-        else f"{data['url']}: upgraded {before or 'empty'} -> {after}"
+        else f"{url}: upgraded {before or 'empty'} -> {after}"
     )
     emit(data, as_json, lambda: click.echo(message))

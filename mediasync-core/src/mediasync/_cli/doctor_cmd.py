@@ -2,158 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any, Literal
+from typing import Any
 
 import attrs
 import click
 
 from mediasync._cli.output import CliState, emit, json_option, pass_state
-
-Severity = Literal["ok", "warning", "error"]
-STALE_INTERVALS = 3
-EXPIRY_WARNING = timedelta(days=7)
-
-
-@attrs.frozen
-class Finding:
-    check: str
-    status: Severity
-    message: str
-    fix: str | None = None
-
-
-def _database(state: CliState) -> list[Finding]:
-    from mediasync._errors import MediasyncError
-
-    try:
-        _ = state.app.engine
-    except MediasyncError as exc:
-        fix = (
-            "run `mediasync db upgrade`"
-            if "db upgrade" in str(exc)
-            else ("check --db / MEDIASYNC_DATABASE_URL and that the server is running")
-        )
-        return [Finding("database", "error", str(exc), fix)]
-    return [Finding("database", "ok", "reachable, schema current")]
-
-
-def _plugins(state: CliState) -> list[Finding]:
-    findings = []
-    for record in state.plugins.records.values():
-        if record.status in {"error", "incompatible"}:
-            where = " ".join(filter(None, [record.distribution, record.version]))
-            findings.append(
-                Finding(
-                    f"plugin {record.name}",
-                    "warning",
-                    f"{record.status}: {record.error}",
-                    f"reinstall or upgrade {where or record.name}, or set "
-                    f"MEDIASYNC_DISABLE_PLUGINS={record.name}",
-                )
-            )
-    if not findings:
-        findings.append(Finding("plugins", "ok", f"{len(state.plugins.records)} loaded"))
-    return findings
-
-
-def _sources(state: CliState) -> list[Finding]:
-    from mediasync._cli.status_cmd import _last_runs
-    from mediasync._db.sources import list_sources, utcnow
-    from mediasync._errors import MediasyncError
-
-    app = state.app
-    findings: list[Finding] = []
-    with app.engine.connect() as connection:
-        records = list_sources(connection)
-        runs = _last_runs(connection)
-    now = utcnow()
-    for record in records:
-        check = f"source {record.name}"
-        if not record.enabled:
-            findings.append(Finding(check, "ok", "disabled"))
-            continue
-        if record.type not in app.plugins.sources:
-            findings.append(
-                Finding(
-                    check,
-                    "error",
-                    f"source type '{record.type}' is not installed",
-                    f"install the plugin that provides '{record.type}'",
-                )
-            )
-            continue
-        try:
-            with app.open_source(record) as source:
-                health = source.check()
-        except MediasyncError as exc:
-            findings.append(
-                Finding(
-                    check,
-                    "error",
-                    str(exc),
-                    "fix its settings with `mediasync sources` or re-add it",
-                )
-            )
-            continue
-        if not health.ok:
-            findings.append(Finding(check, "error", health.problem or "check failed", health.fix))
-            continue
-        if health.expires_at is not None and health.expires_at - now < EXPIRY_WARNING:
-            findings.append(
-                Finding(
-                    check,
-                    "warning",
-                    f"credentials expire {health.expires_at:%Y-%m-%d}",
-                    health.fix or "renew the credentials",
-                )
-            )
-        interval = record.interval_seconds or app.config.sync.interval_seconds
-        last = runs.get(record.id)
-        if record.consecutive_failures:
-            error = (last or {}).get("error") or "unknown error"
-            findings.append(
-                Finding(
-                    check,
-                    "error",
-                    f"{record.consecutive_failures} failed runs in a row: {error}",
-                    f"see `mediasync status {record.name}`; fix and run "
-                    f"`mediasync sync {record.name}`",
-                )
-            )
-        elif last is None:
-            findings.append(
-                Finding(
-                    check,
-                    "warning",
-                    "never synced",
-                    f"run `mediasync sync {record.name}` or start `mediasync run`",
-                )
-            )
-        elif last["finished_at"] and now - last["finished_at"] > timedelta(
-            seconds=STALE_INTERVALS * interval
-        ):
-            age = now - last["finished_at"]
-            findings.append(
-                Finding(
-                    check,
-                    "warning",
-                    f"last run {int(age.total_seconds())}s ago, interval {interval}s",
-                    "is `mediasync run` running? start it or run `mediasync run --once` from cron",
-                )
-            )
-        elif last["status"] == "held":
-            findings.append(
-                Finding(
-                    check,
-                    "warning",
-                    last["error"] or "removals held",
-                    f"check the folder, then `mediasync sync {record.name} --allow-mass-removal`",
-                )
-            )
-        else:
-            findings.append(Finding(check, "ok", health.detail or "healthy"))
-    return findings
 
 
 @click.command("doctor")
@@ -161,9 +15,7 @@ def _sources(state: CliState) -> list[Finding]:
 @pass_state
 def doctor_command(state: CliState, as_json: bool) -> None:
     """Check the database, plugins and every source; exit 1 if anything needs you."""
-    findings = _database(state) + _plugins(state)
-    if findings[0].status == "ok":
-        findings += _sources(state)
+    findings = state.workspace.doctor()
     data: list[dict[str, Any]] = [attrs.asdict(f) for f in findings]
 
     def text() -> None:

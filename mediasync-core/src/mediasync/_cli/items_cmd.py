@@ -1,51 +1,45 @@
-"""``mediasync items``: what the index holds, and an item's history."""
+"""``mediasync items``: what the index holds, and an item's history.
+
+``items list`` streams: one item is formatted and written at a time, so exporting a million
+items takes the memory of a database fetch, not of the list.
+"""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from typing import Any
 
+import attrs
 import click
 
-from mediasync._cli.output import CliState, emit, json_option, pass_state
-from mediasync._errors import UsageError
+from mediasync._cli.output import CliState, emit, json_default, json_option, pass_state
+from mediasync._results import Item
+
+KINDS = ("image", "video", "audio", "other")
 
 
-def _item(row: Any) -> dict[str, Any]:
-    from datetime import UTC, datetime, timedelta
-
-    from mediasync._db.sources import as_utc
-
-    return {
-        "id": row.id,
-        "source": row.source,
-        "source_id": row.external_id,
-        "path": row.path,
-        "name": row.name,
-        "size": row.size,
-        "mtime": datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=row.mtime_us),
-        "sha256": row.sha256,
-        "native_hash": row.native_hash,
-        "mime_type": row.mime_type,
-        "kind": row.kind,
-        "width": row.width,
-        "height": row.height,
-        "duration": row.duration,
-        "active": bool(row.active),
-        "first_seen": as_utc(row.first_seen_at),
-        "changed_at": as_utc(row.changed_at),
-        "removed_at": as_utc(row.removed_at),
-        "origin": row.origin,
-    }
+def item_json(item: Item) -> dict[str, Any]:
+    """The documented JSON shape of an item (docs/cli.md)."""
+    data = attrs.asdict(item, recurse=True)
+    if not item.events:
+        data.pop("events")
+    return data
 
 
-def _query() -> Any:
-    from sqlalchemy import select
+class _Moment(click.ParamType):  # type: ignore[type-arg]
+    """A date (``2024-05-01``) or a date and time (``2024-05-01T12:00``), UTC unless given."""
 
-    from mediasync._db.schema import media_items, sources
+    name = "DATE"
 
-    return select(media_items, sources.c.name.label("source")).join(
-        sources, sources.c.id == media_items.c.source_id
-    )
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, datetime):
+            return value
+        try:
+            moment = datetime.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a date (YYYY-MM-DD) or date and time", param, ctx)
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @click.group("items")
@@ -57,34 +51,55 @@ def items_group() -> None:
 @click.option("--source", "source_name", help="Only this source's items.")
 @click.option("--removed", "which", flag_value="removed", help="Only items marked removed.")
 @click.option("--all", "which", flag_value="all", help="Active and removed items.")
-@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--kind", type=click.Choice(KINDS), help="Only items of this kind.")
+@click.option("--since", type=_Moment(), help="Modified at or after this date (UTC).")
+@click.option("--until", type=_Moment(), help="Modified before this date (UTC).")
+@click.option("--path", "path_glob", metavar="GLOB", help="Paths matching GLOB ('*' crosses /).")
+@click.option("--after", "after_id", type=int, metavar="ID", help="Items after this id, by id.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=100,
+    show_default=True,
+    help="At most this many items; 0 for all.",
+)
+@click.option("--jsonl", is_flag=True, help="One JSON object per line (streamed).")
 @json_option
 @pass_state
 def list_command(
-    state: CliState, source_name: str | None, which: str | None, limit: int, as_json: bool
+    state: CliState,
+    source_name: str | None,
+    which: str | None,
+    kind: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    path_glob: str | None,
+    after_id: int | None,
+    limit: int,
+    jsonl: bool,
+    as_json: bool,
 ) -> None:
-    """List items (active ones unless --removed or --all), by path."""
-    from mediasync._db.schema import media_items, sources
-    from mediasync._db.sources import get_source
-
-    query = _query()
-    with state.app.engine.connect() as connection:
-        if source_name is not None:
-            get_source(connection, source_name)
-            query = query.where(sources.c.name == source_name)
-        if which is None:
-            query = query.where(media_items.c.active.is_(True))
-        elif which == "removed":
-            query = query.where(media_items.c.active.is_(False))
-        rows = connection.execute(query.order_by(sources.c.name, media_items.c.path).limit(limit))
-        data = [_item(row) for row in rows]
-
-    def text() -> None:
-        for item in data:
-            mark = "" if item["active"] else "  (removed)"
-            click.echo(f"{item['id']:>8}  {item['source']}:{item['path']}  {item['size']}{mark}")
-
-    emit(data, as_json, text)
+    """List items (active ones unless --removed or --all), by path, or by id with --after."""
+    active = {None: True, "removed": False, "all": None}[which]
+    items = state.workspace.items(
+        source=source_name,
+        active=active,
+        kind=kind,
+        since=since,
+        until=until,
+        path_glob=path_glob,
+        after_id=after_id,
+        limit=limit or None,
+    )
+    if jsonl:
+        for item in items:
+            click.echo(json.dumps(item_json(item), default=json_default, ensure_ascii=False))
+    elif as_json:
+        emit([item_json(item) for item in items], True, lambda: None)
+    else:
+        for item in items:
+            mark = "" if item.active else "  (removed)"
+            click.echo(f"{item.id:>8}  {item.source}:{item.path}  {item.size}{mark}")
 
 
 @items_group.command("show")
@@ -93,39 +108,17 @@ def list_command(
 @pass_state
 def show_command(state: CliState, item_id: int, as_json: bool) -> None:
     """Show one item with its history (added, renamed, moved, modified, removed, restored)."""
-    from sqlalchemy import select
-
-    from mediasync._db.schema import media_events, media_items
-    from mediasync._db.sources import as_utc
-
-    with state.app.engine.connect() as connection:
-        row = connection.execute(_query().where(media_items.c.id == item_id)).first()
-        if row is None:
-            raise UsageError(f"no item with id {item_id}")
-        data = _item(row)
-        events = connection.execute(
-            select(media_events)
-            .where(media_events.c.item_id == item_id)
-            .order_by(media_events.c.id)
-        )
-        data["events"] = [
-            {
-                "kind": e.kind,
-                "at": as_utc(e.at),
-                "old_path": e.old_path,
-                "new_path": e.new_path,
-                "sync_run_id": e.sync_run_id,
-            }
-            for e in events
-        ]
+    item = state.workspace.item(item_id)
+    data = item_json(item)
+    data.setdefault("events", [])
 
     def text() -> None:
         for key, value in data.items():
             if key != "events":
                 click.echo(f"{key}: {'' if value is None else value}")
         click.echo("history:")
-        for event in data["events"]:
-            paths = " -> ".join(p for p in (event["old_path"], event["new_path"]) if p)
-            click.echo(f"  {event['at']:%Y-%m-%d %H:%M:%S}  {event['kind']:<9} {paths}")
+        for event in item.events:
+            paths = " -> ".join(p for p in (event.old_path, event.new_path) if p)
+            click.echo(f"  {event.at:%Y-%m-%d %H:%M:%S}  {event.kind.value:<9} {paths}")
 
     emit(data, as_json, text)

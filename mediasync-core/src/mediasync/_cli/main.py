@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 
 import click
 
+from mediasync._cli.commands import add_core_commands
 from mediasync._cli.output import CliState, json_flag, verbose_flag
 from mediasync._config import unknown_environment
 from mediasync._errors import MediasyncError, PluginError
@@ -190,12 +191,13 @@ def build_cli(plugins: Plugins) -> RootGroup:
         if verbose:
             state.be_verbose()
         ctx.obj = state
+        ctx.call_on_close(state.workspace.make_current())
         ctx.call_on_close(state.close)
         for message in unknown_environment():
             click.echo(f"warning: {message}", err=True)
 
     assert isinstance(cli, RootGroup)
-    plugins.add_commands(cli)
+    plugins.add_commands(cli, core=add_core_commands)
     cli.share_global_flags()
     return cli
 

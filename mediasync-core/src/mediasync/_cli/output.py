@@ -15,15 +15,25 @@ import click
 
 from mediasync._app import App
 from mediasync._plugins import Plugins
+from mediasync._workspace import Workspace
 
-__all__ = ["CliState", "emit", "json_flag", "json_option", "pass_state", "verbose_flag"]
+__all__ = [
+    "CliState",
+    "emit",
+    "json_default",
+    "json_flag",
+    "json_option",
+    "pass_state",
+    "verbose_flag",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 @attrs.define
 class CliState:
-    """What the root group's options leave for the subcommands."""
+    """What the root group's options leave for the subcommands: above all the workspace,
+    which every command uses and nothing else (its configuration is read at first use)."""
 
     plugins: Plugins
     config_path: Path | None = None
@@ -31,16 +41,20 @@ class CliState:
     verbose: bool = False
     as_json: bool = False
     """``--json`` given before the command; each command's own ``--json`` is read with it."""
-    _app: App | None = None
+    workspace: Workspace = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.workspace = Workspace(self._build_app)
+
+    def _build_app(self) -> App:
+        from mediasync._config import load_config
+
+        overrides = {"database_url": self.database_url} if self.database_url else {}
+        return App(load_config(self.config_path, overrides=overrides), self.plugins)
 
     @property
     def app(self) -> App:
-        if self._app is None:
-            from mediasync._config import load_config
-
-            overrides = {"database_url": self.database_url} if self.database_url else {}
-            self._app = App(load_config(self.config_path, overrides=overrides), self.plugins)
-        return self._app
+        return self.workspace.app
 
     def be_verbose(self) -> None:
         """Debug logs now, tracebacks on errors later: ``-v`` anywhere on the command line."""
@@ -48,8 +62,7 @@ class CliState:
         logging.getLogger("mediasync").setLevel(logging.DEBUG)
 
     def close(self) -> None:
-        if self._app is not None:
-            self._app.close()
+        self.workspace.close()
 
 
 pass_state = click.make_pass_decorator(CliState)
@@ -78,7 +91,7 @@ def json_option(function: F) -> F:
     )(function)
 
 
-def _default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, Path):
@@ -93,7 +106,7 @@ def _default(value: Any) -> Any:
 def emit(data: Any, as_json: bool, text: Callable[[], None]) -> None:
     """Prints ``data`` as JSON, or calls ``text`` to print it for a person."""
     if as_json:
-        click.echo(json.dumps(data, indent=2, default=_default, ensure_ascii=False))
+        click.echo(json.dumps(data, indent=2, default=json_default, ensure_ascii=False))
     else:
         text()
 

@@ -6,15 +6,13 @@ before anything is written; secrets are sealed before they reach the database.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import click
 
 from mediasync._cli.output import CliState, emit, json_option, pass_state
 from mediasync._errors import UsageError
-
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+from mediasync._workspace import SourceInfo
 
 
 def parse_assignments(values: tuple[str, ...]) -> dict[str, str]:
@@ -29,31 +27,21 @@ def parse_assignments(values: tuple[str, ...]) -> dict[str, str]:
     return settings
 
 
-def check_name(name: str) -> str:
-    if not NAME_PATTERN.match(name):
-        raise UsageError(
-            f"invalid source name {name!r}: use letters, digits, '.', '_' or '-' "
-            "(starting with a letter or digit, at most 100 characters)"
-        )
-    return name
-
-
-def describe(state: CliState, record: Any, counts: dict[str, int] | None = None) -> dict[str, Any]:
-    from mediasync._settings import display_settings
-
+def describe(info: SourceInfo, with_items: bool = False) -> dict[str, Any]:
+    """The documented JSON shape of a source (docs/cli.md)."""
     data: dict[str, Any] = {
-        "name": record.name,
-        "type": record.type,
-        "root": record.root,
-        "enabled": record.enabled,
-        "interval_seconds": record.interval_seconds,
-        "strategy": record.strategy,
-        "settings": display_settings(record.settings),
-        "created_at": record.created_at,
-        "updated_at": record.updated_at,
+        "name": info.name,
+        "type": info.type,
+        "root": info.root,
+        "enabled": info.enabled,
+        "interval_seconds": info.interval_seconds,
+        "strategy": info.strategy,
+        "settings": dict(info.settings),
+        "created_at": info.created_at,
+        "updated_at": info.updated_at,
     }
-    if counts is not None:
-        data["items"] = counts
+    if with_items:
+        data["items"] = {"active": info.items_active, "removed": info.items_removed}
     return data
 
 
@@ -94,38 +82,20 @@ def add_command(
     as_json: bool,
 ) -> None:
     """Add a source; its settings are checked by its plugin before anything is stored."""
-    from mediasync._db.sources import add_source
-    from mediasync._settings import seal_settings
-
-    check_name(name)
-    raw = parse_assignments(assignments)
-    app = state.app
-    source_type = app.plugins.source_type(type_name)
-    root = source_type.normalize_root(root)
-    if strategy is not None:
-        strategy_type = app.plugins.strategy(strategy)
-        if not strategy_type.supports(source_type):
-            raise UsageError(
-                f"strategy '{strategy}' needs capabilities "
-                f"{', '.join(sorted(strategy_type.required_capabilities))} that source type "
-                f"'{type_name}' does not declare"
-            )
-    stored = seal_settings(
-        source_type.Settings, raw, app.secrets, owner=f"source '{name}' ({type_name})"
+    info = state.workspace.add_source(
+        name,
+        type_name,
+        root=root,
+        settings=parse_assignments(assignments),
+        interval_seconds=interval,
+        strategy=strategy,
+        enabled=not disabled,
     )
-    with app.engine.begin() as connection:
-        record = add_source(
-            connection,
-            name=name,
-            type=type_name,
-            root=root,
-            settings=stored,
-            interval_seconds=interval,
-            strategy=strategy,
-            enabled=not disabled,
-        )
-    data = describe(state, record)
-    emit(data, as_json, lambda: click.echo(f"added source '{name}' ({type_name}) {root or ''}"))
+    emit(
+        describe(info),
+        as_json,
+        lambda: click.echo(f"added source '{name}' ({type_name}) {info.root or ''}"),
+    )
 
 
 @sources_group.command("list")
@@ -133,13 +103,7 @@ def add_command(
 @pass_state
 def list_command(state: CliState, as_json: bool) -> None:
     """List sources with their item counts."""
-    from mediasync._db.sources import item_counts, list_sources
-
-    with state.app.engine.connect() as connection:
-        data = [
-            describe(state, record, item_counts(connection, record.id))
-            for record in list_sources(connection)
-        ]
+    data = [describe(info, with_items=True) for info in state.workspace.sources()]
 
     def text() -> None:
         if not data:
@@ -160,11 +124,7 @@ def list_command(state: CliState, as_json: bool) -> None:
 @pass_state
 def show_command(state: CliState, name: str, as_json: bool) -> None:
     """Show one source: settings (secrets redacted), schedule, item counts."""
-    from mediasync._db.sources import get_source, item_counts
-
-    with state.app.engine.connect() as connection:
-        record = get_source(connection, name)
-        data = describe(state, record, item_counts(connection, record.id))
+    data = describe(state.workspace.source(name), with_items=True)
 
     def text() -> None:
         for key, value in data.items():
@@ -185,31 +145,21 @@ def show_command(state: CliState, name: str, as_json: bool) -> None:
 @pass_state
 def remove_command(state: CliState, name: str, yes: bool, as_json: bool) -> None:
     """Remove a source and its index entries (the media files themselves are not touched)."""
-    from mediasync._db.sources import get_source, item_counts, remove_source
-
-    app = state.app
-    with app.engine.connect() as connection:
-        record = get_source(connection, name)
-        counts = item_counts(connection, record.id)
+    info = state.workspace.source(name)
     if not yes:
-        total = counts["active"] + counts["removed"]
+        total = info.items_active + info.items_removed
         click.confirm(
             f"Remove source '{name}' and its {total} index entries?", abort=True, err=True
         )
-    with app.engine.begin() as connection:
-        removed = remove_source(connection, name)
+    removed = state.workspace.remove_source(name)
     data = {"name": name, "removed_items": removed}
     emit(data, as_json, lambda: click.echo(f"removed source '{name}' ({removed} index entries)"))
 
 
 def _toggle(state: CliState, name: str, enabled: bool, as_json: bool) -> None:
-    from mediasync._db.sources import set_enabled
-
-    with state.app.engine.begin() as connection:
-        record = set_enabled(connection, name, enabled)
-    data = describe(state, record)
+    info = state.workspace.update_source(name, enabled=enabled)
     word = "enabled" if enabled else "disabled"
-    emit(data, as_json, lambda: click.echo(f"{word} source '{name}'"))
+    emit(describe(info), as_json, lambda: click.echo(f"{word} source '{name}'"))
 
 
 @sources_group.command("enable")
@@ -228,3 +178,41 @@ def enable_command(state: CliState, name: str, as_json: bool) -> None:
 def disable_command(state: CliState, name: str, as_json: bool) -> None:
     """Disable a source: kept with its index, skipped by the worker."""
     _toggle(state, name, False, as_json)
+
+
+@sources_group.command("set")
+@click.argument("name")
+@click.argument("assignments", nargs=-1, metavar="[KEY=VALUE]...")
+@click.option("--root", help="A new root, checked as at `sources add`.")
+@click.option(
+    "--interval",
+    type=click.IntRange(min=0),
+    help="Seconds between scheduled syncs; 0 returns to the configured default.",
+)
+@json_option
+@pass_state
+def set_command(
+    state: CliState,
+    name: str,
+    assignments: tuple[str, ...],
+    root: str | None,
+    interval: int | None,
+    as_json: bool,
+) -> None:
+    """Change a source's settings, root or interval; its items and history stay.
+
+    A setting given as KEY= (empty) is removed, going back to its default.
+    """
+    changes: dict[str, Any] = {
+        key: (value if value != "" else None)
+        for key, value in parse_assignments(assignments).items()
+    }
+    if not (changes or root is not None or interval is not None):
+        raise UsageError("nothing to change: give KEY=VALUE settings, --root or --interval")
+    options: dict[str, Any] = {}
+    if root is not None:
+        options["root"] = root
+    if interval is not None:
+        options["interval_seconds"] = interval or None
+    info = state.workspace.update_source(name, settings=changes or None, **options)
+    emit(describe(info), as_json, lambda: click.echo(f"updated source '{name}'"))

@@ -47,7 +47,7 @@ def _local_root(state: CliState, target: str, names: set[str]) -> str:
     if not folder.is_dir():
         kind = "a file, not a folder" if folder.is_file() else "not a folder"
         raise UsageError(f"{target} is {kind}")
-    root = state.app.plugins.source_type(LOCAL_TYPE).normalize_root(str(folder))
+    root = state.workspace.app.plugins.source_type(LOCAL_TYPE).normalize_root(str(folder))
     return root or str(folder)
 
 
@@ -57,20 +57,17 @@ def resolve_targets(state: CliState, targets: tuple[str, ...], all_sources: bool
     Every target is checked before any folder is registered, so that a mistake in one leaves
     the index as it was.
     """
-    from mediasync._db.sources import add_source, list_sources
-
-    app = state.app
-    with app.engine.connect() as connection:
-        records = list_sources(connection)
-    names = {r.name for r in records}
+    workspace = state.workspace
+    sources = workspace.sources()
+    names = {info.name for info in sources}
     if all_sources:
         if targets:
             raise UsageError("give source names or --all, not both")
-        return [r.name for r in records if r.enabled]
+        return [info.name for info in sources if info.enabled]
     if not targets:
         raise UsageError("name a source or a folder to sync (or --all); see `mediasync status`")
     roots = [None if target in names else _local_root(state, target, names) for target in targets]
-    by_root = {r.root: r.name for r in records if r.type == LOCAL_TYPE}
+    by_root = {info.root: info.name for info in sources if info.type == LOCAL_TYPE}
     chosen: list[str] = []
     for target, root in zip(targets, roots, strict=True):
         if root is None:
@@ -78,8 +75,7 @@ def resolve_targets(state: CliState, targets: tuple[str, ...], all_sources: bool
             continue
         if root not in by_root:
             name = _unique_name(names, Path(root))
-            with app.engine.begin() as connection:
-                add_source(connection, name=name, type=LOCAL_TYPE, root=root, settings={})
+            workspace.add_source(name, LOCAL_TYPE, root=root, settings={})
             names.add(name)
             by_root[root] = name
             click.echo(f"registered local source '{name}' for {root}", err=True)
@@ -130,25 +126,17 @@ def sync_command(
 ) -> None:
     """Sync sources: NAME..., --all, or a folder PATH (registered as a local source)."""
     from mediasync._models import RunStatus
-    from mediasync._sync.index import SyncOptions
-    from mediasync._sync.runner import sync_source
 
-    app = state.app
     names = resolve_targets(state, targets, all_sources)
-    options = SyncOptions.from_config(
-        app.config.sync,
-        dry_run=dry_run,
-        verify=verify,
-        allow_mass_removal=allow_mass_removal,
-    )
     reports = []
     failed = False
     for name in names:
         progress = None if as_json else _progress(name)
-        report = sync_source(
-            app,
+        report = state.workspace.sync(
             name,
-            options=options,
+            dry_run=dry_run,
+            verify=verify,
+            allow_mass_removal=allow_mass_removal,
             wait=wait,
             accept_root_change=accept_root_change,
             on_progress=progress,

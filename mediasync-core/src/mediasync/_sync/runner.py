@@ -21,6 +21,7 @@ from mediasync._db.schema import sources, sync_runs
 from mediasync._db.sources import SourceRecord, get_source, utcnow
 from mediasync._errors import MediasyncError, SourceUnreachable
 from mediasync._models import ItemChange, RunStatus, SyncCounts, SyncRun, Trigger
+from mediasync._results import SyncReport
 from mediasync._sync.hashing import HashWorkers, default_processes
 from mediasync._sync.index import IndexSession, MassRemovalHeld, RunCancelled, SyncOptions
 from mediasync._sync.lease import Lease, LeaseHeld, LeaseLost, acquire, default_owner
@@ -30,14 +31,6 @@ __all__ = ["SyncReport", "sync_source"]
 
 WAIT_POLL_SECONDS = 0.5
 _rng = random.Random()
-
-
-@attrs.frozen(slots=True)
-class SyncReport:
-    run: SyncRun
-    duration: float
-    errors: tuple[str, ...] = ()
-    dry_run: bool = False
 
 
 @attrs.define

@@ -1,0 +1,98 @@
+"""What ``Workspace`` hands back: typed values, never rows or dicts.
+
+A bot, a web handler or a script reads these, so they are plain frozen attrs classes with
+documented fields, and ``attrs.asdict`` gives their JSON shape (see docs/cli.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from mediasync._models import ChangeKind, SyncRun
+
+__all__ = ["DatabaseState", "Item", "ItemEvent", "SourceStatus", "SyncReport"]
+
+
+@attrs.frozen(slots=True)
+class ItemEvent:
+    """One line of an item's history."""
+
+    kind: ChangeKind
+    at: datetime
+    old_path: str | None
+    new_path: str | None
+    sync_run_id: int | None
+
+
+@attrs.frozen(slots=True)
+class Item:
+    """An indexed media item; ``events`` is filled by ``Workspace.item`` only."""
+
+    id: int
+    source: str
+    source_id: str
+    """The source's identifier of the file (Drive file id; ``device:inode`` for a local file)."""
+    path: str
+    name: str
+    size: int
+    mtime: datetime
+    sha256: str | None
+    native_hash: str | None
+    mime_type: str | None
+    kind: str
+    width: int | None
+    height: int | None
+    duration: float | None
+    active: bool
+    first_seen: datetime
+    changed_at: datetime
+    removed_at: datetime | None
+    origin: Mapping[str, Any] | None
+    events: tuple[ItemEvent, ...] = ()
+
+
+@attrs.frozen(slots=True)
+class SourceStatus:
+    """A source's state as ``mediasync status`` shows it."""
+
+    name: str
+    type: str
+    root: str | None
+    enabled: bool
+    health: str
+    """``ok``, ``held``, ``failing (N in a row)``, ``never synced`` or ``disabled``."""
+    consecutive_failures: int
+    items_active: int
+    items_removed: int
+    last_run: SyncRun | None
+    next_due_at: datetime | None
+    lease_owner: str | None
+    lease_expires_at: datetime | None
+
+
+@attrs.frozen(slots=True)
+class SyncReport:
+    """What one sync did: the recorded run, how long it took, the files it could not read."""
+
+    run: SyncRun
+    duration: float
+    errors: tuple[str, ...] = ()
+    dry_run: bool = False
+
+
+@attrs.frozen(slots=True)
+class DatabaseState:
+    """The index database's schema, as ``mediasync db`` reports it."""
+
+    url: str
+    """Password hidden."""
+    revision: str | None
+    """The schema revision it is at; ``None`` for an empty database."""
+    head: str
+    """The revision this mediasync needs."""
+    state: str
+    """``current``, ``empty``, ``behind`` or ``ahead``."""
