@@ -264,7 +264,9 @@ def test_sync_of_a_path_that_does_not_exist(run: CliRun, tmp_path: Path, databas
     result = run(["--db", database_url, "sync", str(missing)])
 
     assert result.exit_code == UsageError.exit_code
-    assert result.stderr.splitlines() == [f"error: {missing} does not exist"]
+    assert result.stderr.splitlines() == [
+        f"error: {missing} does not exist: give the folder that holds your photos and videos"
+    ]
     assert sources(run, database_url) == []
 
 
@@ -288,3 +290,21 @@ def test_one_bad_path_registers_none_of_the_others(
 
     assert result.exit_code == UsageError.exit_code
     assert sources(run, database_url) == []
+
+
+def test_first_command_without_a_pictures_folder_says_so_and_creates_nothing(
+    run: CliRun, tmp_path: Path, isolated_user: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's first command on a machine with no ~/Pictures: no database, no key."""
+    home = tmp_path / "empty-home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+
+    result = run(["sync", "~/Pictures"])
+
+    assert result.exit_code == UsageError.exit_code
+    assert result.stderr.splitlines() == [
+        "error: ~/Pictures does not exist: give the folder that holds your photos and videos"
+    ]
+    assert not (isolated_user / "data").exists()
+    assert list(home.iterdir()) == []

@@ -35,18 +35,29 @@ def _unique_name(taken: set[str], folder: Path) -> str:
     return name
 
 
-def _local_root(state: CliState, target: str, names: set[str]) -> str:
-    """The normalised root of the folder ``target`` names, or a ``UsageError`` saying why not."""
-    looks_like_path = os.sep in target or target.startswith((".", "~")) or Path(target).exists()
-    if not looks_like_path:
-        known = ", ".join(sorted(names)) or "none"
-        raise UsageError(f"no source named '{target}' (sources: {known})")
+def _looks_like_path(target: str) -> bool:
+    return os.sep in target or target.startswith((".", "~")) or Path(target).exists()
+
+
+def _check_folder(target: str) -> Path:
+    """The folder ``target`` names, or a ``UsageError`` saying why not (the index unopened)."""
     folder = Path(target).expanduser()
     if not folder.exists():
-        raise UsageError(f"{target} does not exist")
+        raise UsageError(
+            f"{target} does not exist: give the folder that holds your photos and videos"
+        )
     if not folder.is_dir():
         kind = "a file, not a folder" if folder.is_file() else "not a folder"
         raise UsageError(f"{target} is {kind}")
+    return folder
+
+
+def _local_root(state: CliState, target: str, names: set[str]) -> str:
+    """The normalised root of the folder ``target`` names, or a ``UsageError`` saying why not."""
+    if not _looks_like_path(target):
+        known = ", ".join(sorted(names)) or "none"
+        raise UsageError(f"no source named '{target}' (sources: {known})")
+    folder = _check_folder(target)
     root = state.workspace.app.plugins.source_type(LOCAL_TYPE).normalize_root(str(folder))
     return root or str(folder)
 
@@ -57,6 +68,9 @@ def resolve_targets(state: CliState, targets: tuple[str, ...], all_sources: bool
     Every target is checked before any folder is registered, so that a mistake in one leaves
     the index as it was.
     """
+    for target in targets:
+        if _looks_like_path(target):
+            _check_folder(target)  # before the index is opened: a typo creates nothing
     workspace = state.workspace
     sources = workspace.sources()
     names = {info.name for info in sources}

@@ -17,10 +17,11 @@ from sqlalchemy.exc import DBAPIError
 
 from mediasync._app import App
 from mediasync._db.schema import sources
-from mediasync._db.sources import add_source, as_utc, find_source, utcnow
-from mediasync._errors import DatabaseError, MediasyncError
+from mediasync._db.sources import as_utc, find_source, utcnow
+from mediasync._errors import DatabaseError, MediasyncError, UsageError
 from mediasync._models import Trigger
-from mediasync._sync.runner import SyncReport, sync_source
+from mediasync._results import SyncReport
+from mediasync._sync.runner import sync_source
 from mediasync._sync.schedule import claim_due
 
 __all__ = ["Worker"]
@@ -55,26 +56,29 @@ class Worker:
         if not (default.type and default.root):
             return
         enabled = self.app.config.sync.enabled
-        with self.app.engine.begin() as connection:
+        with self.app.engine.connect() as connection:
             existing = find_source(connection, default.name)
-            if existing is None:
-                source_type = self.app.plugins.source_type(default.type)
-                root = source_type.normalize_root(default.root)
-                add_source(
-                    connection,
-                    name=default.name,
-                    type=default.type,
-                    root=root,
-                    settings={},
-                    enabled=enabled,
+        if existing is None:
+            from mediasync._workspace import Workspace
+
+            try:
+                info = Workspace(self.app).add_source(
+                    default.name, default.type, root=default.root, settings={}, enabled=enabled
                 )
-                logger.info(
-                    "created the default source '%s' (%s %s)", default.name, default.type, root
-                )
-            elif enabled and not existing.enabled:
+            except UsageError:
+                if self._exists(default.name):
+                    return  # another worker made it first
+                raise
+            logger.info("created the default source '%s' (%s %s)", info.name, info.type, info.root)
+        elif enabled and not existing.enabled:
+            with self.app.engine.begin() as connection:
                 connection.execute(
                     sources.update().where(sources.c.id == existing.id).values(enabled=True)
                 )
+
+    def _exists(self, name: str) -> bool:
+        with self.app.engine.connect() as connection:
+            return find_source(connection, name) is not None
 
     def run(self) -> int:
         """Loops until stopped (or, with ``once``, until nothing is due); returns runs made."""
