@@ -96,7 +96,7 @@ def _sources(app: App) -> list[Finding]:
                     check,
                     "error",
                     str(exc),
-                    "fix its settings with `mediasync sources` or re-add it",
+                    f"fix its settings with `mediasync sources set {record.name} KEY=VALUE`",
                 )
             )
             continue

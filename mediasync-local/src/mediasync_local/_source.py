@@ -93,8 +93,8 @@ class LocalSource(Source):
         except FileNotFoundError:
             return (
                 f"root folder {root} does not exist",
-                "mount the disk or restore the folder; if it moved, add the source again with "
-                "the new --root",
+                f"mount the disk or restore the folder; if it moved: mediasync sources set "
+                f"{self.name} --root NEW_FOLDER",
             )
         except OSError as exc:
             return f"cannot reach root folder {root}: {exc.strerror}", "check the path and mount"
