@@ -2,7 +2,8 @@
 
 Hooks only register things; the work happens on the registered classes. Each ``register_*`` hook
 receives a ``register`` callback: call it once per class. Observer hooks are called one
-implementation at a time, so an exception in one is logged and never breaks a sync.
+implementation at a time, on a thread of the run's own after the commit, so an exception in one
+is logged and never breaks a sync, and a slow one never holds it back.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def register_commands(cli: click.Group) -> None:
 
 @hookspec
 def sync_finished(run: SyncRun) -> None:
-    """Observe a finished sync run, successful or not (notify a chat, export metrics)."""
+    """Observe a finished sync run, whatever ended it (notify a chat, export metrics)."""
 
 
 @hookspec

@@ -25,6 +25,7 @@ from mediasync._results import SyncReport
 from mediasync._sync.hashing import HashWorkers, default_processes
 from mediasync._sync.index import IndexSession, MassRemovalHeld, RunCancelled, SyncOptions
 from mediasync._sync.lease import Lease, LeaseHeld, LeaseLost, acquire, default_owner
+from mediasync._sync.observers import ObserverQueue
 from mediasync._sync.schedule import next_due
 
 __all__ = ["SyncReport", "sync_source"]
@@ -41,6 +42,27 @@ class _Outcome:
     cursor: str | None = None
     root_identity: str | None = None
     lease_lost: bool = False
+    run: SyncRun | None = None
+    """The run as recorded, once it is: what ``sync_finished`` tells, on every exit path."""
+
+
+@attrs.frozen(slots=True)
+class _Stamp:
+    """What the caller knows of a run and ``_finish`` does not."""
+
+    strategy: str
+    trigger: Trigger
+    started_at: datetime
+    worker: str
+
+    def on(self, run: SyncRun) -> SyncRun:
+        return attrs.evolve(
+            run,
+            strategy=self.strategy,
+            trigger=self.trigger,
+            started_at=self.started_at,
+            worker=self.worker,
+        )
 
 
 def _acquire(app: App, record: SourceRecord, owner: str, wait: bool) -> Lease:
@@ -104,6 +126,11 @@ def sync_source(
         lease: a lease the caller already holds (the worker's claim); else one is taken here.
         cancel: set it to stop the run between two batches.
 
+    Observers are told off the write loop (``ObserverQueue``), and ``sync_finished`` goes out
+    on every exit path once the run is recorded, the unexpected exception's too (after the
+    lease is released). Everything queued is delivered before this returns or raises, except
+    when interrupted (Ctrl-C): then the wait is bounded, see ``ObserverQueue.__exit__``.
+
     Raises:
         UsageError: unknown source, type or strategy. LeaseHeld: another sync is running.
         Errors of the source itself do not escape: they are recorded on the run.
@@ -117,41 +144,44 @@ def sync_source(
     owner = lease.owner if lease is not None else worker or default_owner()
     clock = time.perf_counter()
     lease = lease or _acquire(app, record, owner, wait)
-    try:
-        if options.dry_run:
-            run_id, started = 0, utcnow()
-        else:
-            run_id, started = _start_run(app, record, strategy_name, trigger, owner)
-        outcome = _Outcome(cursor=record.cursor, root_identity=record.root_identity)
+    outcome = _Outcome(cursor=record.cursor, root_identity=record.root_identity)
+    with ObserverQueue(app.plugins, enabled=not options.dry_run, name=record.name) as observers:
         try:
-            _run(
-                app,
-                record,
-                strategy_type(),
-                run_id,
-                lease,
-                options,
-                accept_root_change,
-                cancel,
-                on_progress,
-                outcome,
-            )
-        except BaseException as exc:
-            outcome.status = RunStatus.FAILED
-            outcome.error = f"unexpected {type(exc).__name__}: {exc}"
-            _finish(app, record, run_id, outcome, options)
-            raise
-        run = _finish(app, record, run_id, outcome, options)
-        run = attrs.evolve(
-            run, strategy=strategy_name, trigger=trigger, started_at=started, worker=owner
-        )
-    finally:
-        lease.release(app.engine)
-    if not options.dry_run:
-        app.plugins.notify("sync_finished", run=run)
+            try:
+                if options.dry_run:
+                    run_id, started = 0, utcnow()
+                else:
+                    run_id, started = _start_run(app, record, strategy_name, trigger, owner)
+                stamp = _Stamp(strategy_name, trigger, started, owner)
+                try:
+                    _run(
+                        app,
+                        record,
+                        strategy_type(),
+                        run_id,
+                        lease,
+                        options,
+                        accept_root_change,
+                        cancel,
+                        on_progress,
+                        outcome,
+                        lambda change: observers.notify("item_changed", change=change),
+                    )
+                except BaseException as exc:
+                    outcome.status = RunStatus.FAILED
+                    outcome.error = f"unexpected {type(exc).__name__}: {exc}"
+                    outcome.run = stamp.on(_finish(app, record, run_id, outcome, options))
+                    raise
+                outcome.run = stamp.on(_finish(app, record, run_id, outcome, options))
+            finally:
+                lease.release(app.engine)
+        finally:
+            if outcome.run is not None:  # else the run could not be recorded: nothing to tell
+                observers.notify("sync_finished", run=outcome.run)
+    assert outcome.run is not None
     session = outcome.session
     errors = tuple(session.error_messages) if session is not None else ()
-    return SyncReport(run, time.perf_counter() - clock, errors, options.dry_run)
+    return SyncReport(outcome.run, time.perf_counter() - clock, errors, options.dry_run)
 
 
 def _run(
@@ -165,8 +195,12 @@ def _run(
     cancel: threading.Event | None,
     on_progress: Callable[[int], None] | None,
     outcome: _Outcome,
+    on_change: Callable[[ItemChange], None],
 ) -> None:
-    """Runs the strategy, recording how it ended on ``outcome`` (only the unexpected escapes)."""
+    """Runs the strategy, recording how it ended on ``outcome`` (only the unexpected escapes).
+
+    ``on_change`` is called on the write loop after each commit: it must only queue.
+    """
     from mediasync._strategy import SyncStrategy
 
     assert isinstance(strategy, SyncStrategy)
@@ -187,10 +221,6 @@ def _run(
                     "purpose, sync with --accept-root-change"
                 )
             outcome.root_identity = current or record.root_identity
-
-            def changed(change: ItemChange) -> None:
-                app.plugins.notify("item_changed", change=change)
-
             outcome.session = IndexSession(
                 app.engine,
                 source,
@@ -200,7 +230,7 @@ def _run(
                 options,
                 hash_workers,
                 cursor=record.cursor,
-                on_change=changed,
+                on_change=on_change,
                 on_progress=on_progress,
                 cancel=cancel,
             )

@@ -3,7 +3,9 @@
 ``BatchWriter`` is the half of an ``IndexSession`` that turns plans into rows: it hashes what
 needs it (``hashing``), applies each plan as an insert, an update or a removal with its events,
 renews the lease and clears the touched folders' fingerprints in the same transaction, and
-tells the observers afterwards. The other half (``index``) lists, matches and plans.
+hands the changes to ``on_change`` afterwards (which only queues them for the observers' thread,
+so a slow observer never holds the next batch). The other half (``index``) lists, matches and
+plans.
 """
 
 from __future__ import annotations
