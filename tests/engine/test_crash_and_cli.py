@@ -8,9 +8,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
-from indexing import jpeg
+from indexing import Library, jpeg
 from sqlalchemy import create_engine, func, select
 from support import CliRun, json_output
 
@@ -214,3 +215,38 @@ def test_two_concurrent_syncs_of_one_source(tmp_path: Path, database_url: str) -
     engine.dispose()
     assert len(runs) == 2
     assert runs[1].started_at >= runs[0].finished_at, "the waiting sync overlapped the first"
+
+
+def test_ctrl_c_during_the_listing_is_a_cancelled_run_recorded_at_once(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not a failure (health stays ok), recorded without waiting on a lock, due again at once;
+    the whole batches written before it stay, and the next sync finishes the job."""
+    from mediasync_local import LocalSource
+
+    for folder in range(20):
+        for i in range(100):
+            jpeg(library.root / f"d{folder:02}" / f"{i:03}.jpg", size=64, seed=i)
+    real_list = LocalSource.list_folders
+
+    def interrupted(self: LocalSource) -> Any:
+        for number, listing in enumerate(real_list(self)):
+            if number == 12:
+                raise KeyboardInterrupt
+            yield listing
+
+    monkeypatch.setattr(LocalSource, "list_folders", interrupted)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        library.sync(batch_size=100)
+    assert time.monotonic() - started < 5, "the run's record waited on a lock"
+    with library.app.engine.connect() as connection:
+        run = connection.exec_driver_sql("SELECT status, error FROM sync_runs").one()
+        failures = connection.exec_driver_sql("SELECT consecutive_failures FROM sources").scalar()
+    assert run.status == "cancelled"
+    assert "Ctrl-C" in run.error
+    assert failures == 0
+    kept = len(library.items())
+    assert kept < 2000
+    monkeypatch.setattr(LocalSource, "list_folders", real_list)
+    assert library.sync().run.counts.added == 2000 - kept

@@ -221,7 +221,7 @@ def test_unexpected_exception_is_recorded_told_then_raised(
 def test_interrupted_run_is_told(
     observed: Library, recorder: Recorder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Ctrl-C is recorded as a failure and told like any run's end, then goes through."""
+    """Ctrl-C is recorded as cancelled and told like any run's end, then goes through."""
 
     def interrupt(self: IndexSession, plans: Any) -> None:
         raise KeyboardInterrupt
@@ -231,7 +231,7 @@ def test_interrupted_run_is_told(
     with pytest.raises(KeyboardInterrupt):
         sync(observed)
     assert [(r.status, r.error) for r in recorder.runs()] == [
-        (RunStatus.FAILED, "unexpected KeyboardInterrupt: ")
+        (RunStatus.CANCELLED, "interrupted (Ctrl-C); sync again to finish")
     ]
 
 

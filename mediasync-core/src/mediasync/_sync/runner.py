@@ -167,6 +167,13 @@ def sync_source(
                         outcome,
                         lambda change: observers.notify("item_changed", change=change),
                     )
+                except KeyboardInterrupt:
+                    # Ctrl-C: each batch is one transaction, so what was written is whole and
+                    # the rest is rolled back; like a worker's stop, not a failure of the source.
+                    outcome.status = RunStatus.CANCELLED
+                    outcome.error = "interrupted (Ctrl-C); sync again to finish"
+                    outcome.run = stamp.on(_finish(app, record, run_id, outcome, options))
+                    raise
                 except BaseException as exc:
                     outcome.status = RunStatus.FAILED
                     outcome.error = f"unexpected {type(exc).__name__}: {exc}"
