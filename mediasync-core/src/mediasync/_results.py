@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from mediasync._models import ChangeKind, SyncRun
+from mediasync._models import ChangeKind, ItemChange, SyncRun
 
 __all__ = ["DatabaseState", "Item", "ItemEvent", "SourceStatus", "SyncReport"]
 
@@ -82,6 +82,10 @@ class SyncReport:
     duration: float
     errors: tuple[str, ...] = ()
     dry_run: bool = False
+    changes: tuple[ItemChange, ...] = ()
+    """The first changes, in the order written, when asked for (``list_changes``)."""
+    unlisted_changes: int = 0
+    """Changes made past that limit."""
 
 
 @attrs.frozen(slots=True)

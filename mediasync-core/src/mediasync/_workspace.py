@@ -344,12 +344,14 @@ class Workspace:
         accept_root_change: bool = False,
         on_progress: Callable[[int], None] | None = None,
         cancel: threading.Event | None = None,
+        list_changes: int = 0,
     ) -> SyncReport:
         """Syncs one source now and records the run; callable from any thread.
 
         Takes the source's lease like the CLI and the worker, so one source is never synced
         twice at once. The source's own failures are on the report (``run.status``, ``run.error``),
-        not raised.
+        not raised. ``list_changes``: keep up to this many changes on the report (``changes``;
+        dry runs too), counting the rest (``unlisted_changes``).
 
         Raises:
             UsageError: no such source. LeaseHeld: another sync of it is running (without
@@ -364,6 +366,7 @@ class Workspace:
             dry_run=dry_run,
             verify=verify,
             allow_mass_removal=allow_mass_removal,
+            list_changes=list_changes,
         )
         return sync_source(
             app,

@@ -11,6 +11,7 @@ import click
 
 from mediasync._cli.output import CliState, emit, json_option, pass_state
 from mediasync._errors import UsageError
+from mediasync._models import ItemChange
 
 LOCAL_TYPE = "local"
 
@@ -24,6 +25,13 @@ def summary_line(counts: Any, seconds: float) -> str:
         parts.append(f"{counts.restored} restored")
     parts.append(f"{counts.errors} errors in {seconds:.1f}s")
     return ", ".join(parts)
+
+
+def change_line(change: ItemChange) -> str:
+    """``renamed   2024/a.jpg -> 2024/b.jpg``, ``removed   2024/c.jpg``."""
+    moved = change.old_path is not None and change.old_path != change.path
+    where = f"{change.old_path} -> {change.path}" if moved else change.path
+    return f"{change.kind.value:<9} {where}"
 
 
 def _unique_name(taken: set[str], folder: Path) -> str:
@@ -121,6 +129,16 @@ def _progress(name: str) -> Any:
     is_flag=True,
     help="Apply removals even when they exceed the configured share of the source.",
 )
+@click.option(
+    "--list", "list_changes", is_flag=True, help="Print one line per change (also with -v)."
+)
+@click.option(
+    "--list-limit",
+    type=click.IntRange(min=0),
+    default=1000,
+    show_default=True,
+    help="At most this many changes listed (and in --json); the rest are counted.",
+)
 @click.option("--wait", is_flag=True, help="Wait for a running sync of the source to finish.")
 @click.option(
     "--accept-root-change", is_flag=True, help="The root was replaced on purpose: index it."
@@ -134,11 +152,14 @@ def sync_command(
     dry_run: bool,
     verify: bool,
     allow_mass_removal: bool,
+    list_changes: bool,
+    list_limit: int,
     wait: bool,
     accept_root_change: bool,
     as_json: bool,
 ) -> None:
     """Sync sources: NAME..., --all, or a folder PATH (registered as a local source)."""
+    listing = list_changes or state.verbose
     from mediasync._models import RunStatus
 
     names = resolve_targets(state, targets, all_sources)
@@ -154,6 +175,7 @@ def sync_command(
             wait=wait,
             accept_root_change=accept_root_change,
             on_progress=progress,
+            list_changes=list_limit if (listing or as_json) else 0,
         )
         if progress is not None:
             click.echo("\r\033[K", nl=False, err=True)
@@ -162,6 +184,11 @@ def sync_command(
         if not as_json:
             run = report.run
             prefix = "(dry run) " if dry_run else ""
+            if listing:
+                for change in report.changes:
+                    click.echo(change_line(change))
+                if report.unlisted_changes:
+                    click.echo(f"... and {report.unlisted_changes} more (--list-limit)")
             click.echo(f"{prefix}{name}: {summary_line(run.counts, report.duration)}")
             for message in report.errors:
                 click.echo(f"  unreadable: {message}", err=True)
@@ -177,6 +204,11 @@ def sync_command(
             "counts": r.run.counts.as_dict(),
             "errors": list(r.errors),
             "error": r.run.error,
+            "changes": [
+                {"kind": c.kind.value, "item_id": c.item_id, "path": c.path, "old_path": c.old_path}
+                for c in r.changes
+            ],
+            "more_changes": r.unlisted_changes,
         }
         for r in reports
     ]

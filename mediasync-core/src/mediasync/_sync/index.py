@@ -41,6 +41,7 @@ import collections
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import attrs
 from sqlalchemy import Connection, Engine, and_, exists, select
@@ -100,9 +101,11 @@ class SyncOptions:
     mass_removal_share: float = 0.2
     mass_removal_min_items: int = 50
     batch_size: int = 2000
+    list_changes: int = 0
+    """Keep up to this many changes on the report (``sync --list``); the rest are counted."""
 
     @classmethod
-    def from_config(cls, sync: SyncConfig, **flags: bool) -> SyncOptions:
+    def from_config(cls, sync: SyncConfig, **flags: Any) -> SyncOptions:
         return cls(
             mass_removal_share=sync.mass_removal_share,
             mass_removal_min_items=sync.mass_removal_min_items,
@@ -141,6 +144,8 @@ class IndexSession(BatchWriter):
         self.counts: Counter[str] = Counter()
         """Keyed by ``SyncCounts`` field names; ``SyncCounts(**counts)`` is the run's tally."""
         self.error_messages: list[str] = []
+        self.listed_changes: list[ItemChange] = []
+        self.unlisted_changes = 0
         self.observed = 0
         self.new_cursor: str | None = None
         self._cursor = cursor

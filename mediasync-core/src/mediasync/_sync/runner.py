@@ -188,7 +188,14 @@ def sync_source(
     assert outcome.run is not None
     session = outcome.session
     errors = tuple(session.error_messages) if session is not None else ()
-    return SyncReport(outcome.run, time.perf_counter() - clock, errors, options.dry_run)
+    return SyncReport(
+        outcome.run,
+        time.perf_counter() - clock,
+        errors,
+        options.dry_run,
+        tuple(session.listed_changes) if session is not None else (),
+        session.unlisted_changes if session is not None else 0,
+    )
 
 
 def _run(

@@ -89,6 +89,8 @@ class BatchWriter:
     hash_workers: HashWorkers
     counts: Counter[str]
     error_messages: list[str]
+    listed_changes: list[ItemChange]
+    unlisted_changes: int
     cancel: threading.Event | None
     _on_change: Callable[[ItemChange], None] | None
     _seen: IdSet
@@ -275,6 +277,9 @@ class BatchWriter:
         if not self.options.dry_run:
             self._inserted += len(new_ids)
             self._keep_statistics()
+        room = self.options.list_changes - len(self.listed_changes)
+        self.listed_changes.extend(changes[: max(room, 0)])
+        self.unlisted_changes += max(len(changes) - max(room, 0), 0)
         for change in changes:
             self.counts[change.kind.value] += 1
             if self._on_change is not None and not self.options.dry_run:
