@@ -6,7 +6,11 @@ items takes the memory of a database fetch, not of the list.
 
 from __future__ import annotations
 
+import functools
 import json
+import operator
+import sys
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,12 +23,44 @@ from mediasync._results import Item
 KINDS = ("image", "video", "audio", "other")
 
 
+_ITEM_FIELDS = tuple(field.name for field in attrs.fields(Item) if field.name != "events")
+_item_values: Callable[[Item], tuple[Any, ...]] = operator.attrgetter(*_ITEM_FIELDS)
+_TIMES = tuple(_ITEM_FIELDS.index(name) for name in ("mtime", "first_seen", "changed_at"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _iso(moment: datetime) -> str:
+    """Items written in one batch share their times: each is formatted once."""
+    return moment.isoformat()
+
+
 def item_json(item: Item) -> dict[str, Any]:
-    """The documented JSON shape of an item (docs/cli.md)."""
-    data = attrs.asdict(item, recurse=True)
-    if not item.events:
-        data.pop("events")
+    """The documented JSON shape of an item (docs/cli.md); ``events`` only when it has them."""
+    values = list(_item_values(item))
+    for index in _TIMES:
+        values[index] = _iso(values[index])
+    data = dict(zip(_ITEM_FIELDS, values, strict=True))
+    if item.removed_at is not None:
+        data["removed_at"] = _iso(item.removed_at)
+    if item.events:
+        data["events"] = [attrs.asdict(event) for event in item.events]
     return data
+
+
+def _write_items(items: Iterable[Item], lines: bool) -> None:
+    """Streams items as JSON Lines, or as one JSON list written item by item; the output is
+    buffered, not flushed per item (which cost more than the items themselves)."""
+    stream = sys.stdout
+    dumps = json.JSONEncoder(default=json_default, ensure_ascii=False).encode
+    if lines:
+        for item in items:
+            stream.write(dumps(item_json(item)) + "\n")
+    else:
+        stream.write("[")
+        for number, item in enumerate(items):
+            stream.write(("\n" if number == 0 else ",\n") + dumps(item_json(item)))
+        stream.write("\n]\n")
+    stream.flush()
 
 
 class _Moment(click.ParamType):  # type: ignore[type-arg]
@@ -91,11 +127,8 @@ def list_command(
         after_id=after_id,
         limit=limit or None,
     )
-    if jsonl:
-        for item in items:
-            click.echo(json.dumps(item_json(item), default=json_default, ensure_ascii=False))
-    elif as_json:
-        emit([item_json(item) for item in items], True, lambda: None)
+    if jsonl or as_json:
+        _write_items(items, lines=jsonl)
     else:
         for item in items:
             mark = "" if item.active else "  (removed)"
