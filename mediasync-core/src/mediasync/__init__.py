@@ -42,7 +42,7 @@ from mediasync._publisher import (
     PublishRequest,
     PublishResult,
 )
-from mediasync._results import Item, ItemEvent, SourceStatus, SyncReport
+from mediasync._results import Item, ItemEvent, SourceStatus, SyncProgress, SyncReport
 from mediasync._secret import Secret
 from mediasync._settings import NoSettings
 from mediasync._source import ChangePage, FolderListing, Source
@@ -89,6 +89,7 @@ __all__ = [
     "SourceUnreachable",
     "SyncCounts",
     "SyncIndex",
+    "SyncProgress",
     "SyncReport",
     "SyncRun",
     "SyncStrategy",

@@ -14,7 +14,7 @@ import attrs
 
 from mediasync._models import ChangeKind, ItemChange, SyncRun
 
-__all__ = ["DatabaseState", "Item", "ItemEvent", "SourceStatus", "SyncReport"]
+__all__ = ["DatabaseState", "Item", "ItemEvent", "SourceStatus", "SyncProgress", "SyncReport"]
 
 
 @attrs.frozen(slots=True)
@@ -87,6 +87,23 @@ class SyncReport:
     unlisted_changes: int = 0
     """Changes made past that limit."""
 
+    def summary(self) -> str:
+        """``+12 added, 3 moved, 1 renamed, 2 removed, 0 errors in 1.4s``: the one line that
+        the command line prints and the worker logs ("modified" and "restored" when not 0)."""
+        counts = self.run.counts
+        parts = [f"+{counts.added:,} added"]
+        if counts.modified:
+            parts.append(f"{counts.modified:,} modified")
+        parts += [
+            f"{counts.moved:,} moved",
+            f"{counts.renamed:,} renamed",
+            f"{counts.removed:,} removed",
+        ]
+        if counts.restored:
+            parts.append(f"{counts.restored:,} restored")
+        parts.append(f"{counts.errors:,} errors in {self.duration:.1f}s")
+        return ", ".join(parts)
+
 
 @attrs.frozen(slots=True)
 class DatabaseState:
@@ -100,3 +117,29 @@ class DatabaseState:
     """The revision this mediasync needs."""
     state: str
     """``current``, ``empty``, ``behind`` or ``ahead``."""
+
+
+@attrs.frozen(slots=True)
+class SyncProgress:
+    """Where a running sync is, as ``on_progress`` hears it (after each batch).
+
+    The files to hash are known only as the listing reaches them, so the remaining time is
+    that of the work known so far.
+    """
+
+    listed: int
+    to_hash: int
+    hashed: int
+    bytes_to_hash: int
+    bytes_hashed: int
+    seconds: float
+    """Since the sync started."""
+
+    @property
+    def bytes_per_second(self) -> float | None:
+        return self.bytes_hashed / self.seconds if self.bytes_hashed and self.seconds else None
+
+    @property
+    def seconds_left(self) -> float | None:
+        rate = self.bytes_per_second
+        return None if rate is None else (self.bytes_to_hash - self.bytes_hashed) / rate

@@ -22,7 +22,7 @@ import attrs
 
 from mediasync._errors import UsageError
 from mediasync._models import RunStatus, SyncRun, Trigger
-from mediasync._results import DatabaseState, Item, SourceStatus, SyncReport
+from mediasync._results import DatabaseState, Item, SourceStatus, SyncProgress, SyncReport
 
 if TYPE_CHECKING:
     from mediasync._app import App
@@ -342,7 +342,7 @@ class Workspace:
         allow_mass_removal: bool = False,
         wait: bool = False,
         accept_root_change: bool = False,
-        on_progress: Callable[[int], None] | None = None,
+        on_progress: Callable[[SyncProgress], None] | None = None,
         cancel: threading.Event | None = None,
         list_changes: int = 0,
     ) -> SyncReport:

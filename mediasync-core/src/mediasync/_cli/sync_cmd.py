@@ -12,19 +12,9 @@ import click
 from mediasync._cli.output import CliState, emit, json_option, pass_state
 from mediasync._errors import UsageError
 from mediasync._models import ItemChange
+from mediasync._results import SyncProgress
 
 LOCAL_TYPE = "local"
-
-
-def summary_line(counts: Any, seconds: float) -> str:
-    parts = [f"+{counts.added} added"]
-    if counts.modified:
-        parts.append(f"{counts.modified} modified")
-    parts += [f"{counts.moved} moved", f"{counts.renamed} renamed", f"{counts.removed} removed"]
-    if counts.restored:
-        parts.append(f"{counts.restored} restored")
-    parts.append(f"{counts.errors} errors in {seconds:.1f}s")
-    return ", ".join(parts)
 
 
 def change_line(change: ItemChange) -> str:
@@ -105,12 +95,36 @@ def resolve_targets(state: CliState, targets: tuple[str, ...], all_sources: bool
     return chosen
 
 
+def _size(count: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if count < 1000:
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1000
+    return f"{count:.1f} TB"
+
+
+def progress_line(name: str, progress: SyncProgress) -> str:
+    """``photos: 12,345 listed; hashed 120 of 300 files, 1.2 MB of 3.4 MB, 45.0 MB/s, 0:40
+    left``: counts written as the summary line writes them."""
+    line = f"{name}: {progress.listed:,} listed"
+    if progress.to_hash:
+        line += (
+            f"; hashed {progress.hashed:,} of {progress.to_hash:,} files, "
+            f"{_size(progress.bytes_hashed)} of {_size(progress.bytes_to_hash)}"
+        )
+        rate, left = progress.bytes_per_second, progress.seconds_left
+        if rate is not None and left is not None:
+            minutes, seconds = divmod(int(left), 60)
+            line += f", {_size(rate)}/s, {minutes}:{seconds:02} left"
+    return line
+
+
 def _progress(name: str) -> Any:
     if not sys.stderr.isatty():
         return None
 
-    def show(count: int) -> None:
-        click.echo(f"\r{name}: {count:,} files listed", nl=False, err=True)
+    def show(progress: SyncProgress) -> None:
+        click.echo(f"\r\033[K{progress_line(name, progress)}", nl=False, err=True)
 
     return show
 
@@ -189,7 +203,7 @@ def sync_command(
                     click.echo(change_line(change))
                 if report.unlisted_changes:
                     click.echo(f"... and {report.unlisted_changes} more (--list-limit)")
-            click.echo(f"{prefix}{name}: {summary_line(run.counts, report.duration)}")
+            click.echo(f"{prefix}{name}: {report.summary()}")
             for message in report.errors:
                 click.echo(f"  unreadable: {message}", err=True)
             if run.error:

@@ -39,6 +39,7 @@ from __future__ import annotations
 import array
 import collections
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -50,6 +51,7 @@ from mediasync._config import SyncConfig
 from mediasync._db.schema import media_items
 from mediasync._errors import MediasyncError, SourceUnreachable
 from mediasync._models import Capability, ItemChange, MediaEntry
+from mediasync._results import SyncProgress
 from mediasync._source import FolderListing, Source
 from mediasync._sync.folders import FolderScan, FolderStore
 from mediasync._sync.hashing import HashWorkers
@@ -128,7 +130,7 @@ class IndexSession(BatchWriter):
         hash_workers: HashWorkers,
         cursor: str | None = None,
         on_change: Callable[[ItemChange], None] | None = None,
-        on_progress: Callable[[int], None] | None = None,
+        on_progress: Callable[[SyncProgress], None] | None = None,
         cancel: threading.Event | None = None,
     ) -> None:
         self.engine = engine
@@ -146,6 +148,8 @@ class IndexSession(BatchWriter):
         self.error_messages: list[str] = []
         self.listed_changes: list[ItemChange] = []
         self.unlisted_changes = 0
+        self.hashing: Counter[str] = Counter()
+        self._started = time.perf_counter()
         self.observed = 0
         self.new_cursor: str | None = None
         self._cursor = cursor
@@ -205,8 +209,7 @@ class IndexSession(BatchWriter):
                     self._take(entry)
         if indexed:
             self._skip_unchanged_files(indexed)
-        if self._on_progress is not None:
-            self._on_progress(self.observed)
+        self._report_progress()
 
     def _skip_unchanged_files(self, listings: Sequence[FolderListing]) -> None:
         """In folders that changed, the files that did not are matched against one read of
@@ -350,6 +353,21 @@ class IndexSession(BatchWriter):
     def save_cursor(self, cursor: str) -> None:
         self.new_cursor = cursor
 
+    def _report_progress(self) -> None:
+        if self._on_progress is None:
+            return
+        counts = self.hashing
+        self._on_progress(
+            SyncProgress(
+                listed=self.observed,
+                to_hash=counts["to_hash"],
+                hashed=counts["hashed"],
+                bytes_to_hash=counts["bytes_to_hash"],
+                bytes_hashed=counts["bytes_hashed"],
+                seconds=time.perf_counter() - self._started,
+            )
+        )
+
     # -- matching ------------------------------------------------------------------------------
 
     def _checkpoint(self) -> None:
@@ -368,8 +386,7 @@ class IndexSession(BatchWriter):
             plans = self._plan(connection, batch)
         self._pending.append(self._start_hashing(plans))
         self._drain(keep=HASHING_AHEAD)
-        if self._on_progress is not None:
-            self._on_progress(self.observed)
+        self._report_progress()
 
     def _plan(self, connection: Connection, batch: Sequence[MediaEntry]) -> list[Plan]:
         by_path = self.store.rows_at_paths(connection, [e.path for e in batch])

@@ -21,7 +21,7 @@ from mediasync._db.schema import sources, sync_runs
 from mediasync._db.sources import SourceRecord, get_source, utcnow
 from mediasync._errors import MediasyncError, SourceUnreachable
 from mediasync._models import ItemChange, RunStatus, SyncCounts, SyncRun, Trigger
-from mediasync._results import SyncReport
+from mediasync._results import SyncProgress, SyncReport
 from mediasync._sync.hashing import HashWorkers, default_processes
 from mediasync._sync.index import IndexSession, MassRemovalHeld, RunCancelled, SyncOptions
 from mediasync._sync.lease import Lease, LeaseHeld, LeaseLost, acquire, default_owner
@@ -118,7 +118,7 @@ def sync_source(
     accept_root_change: bool = False,
     lease: Lease | None = None,
     cancel: threading.Event | None = None,
-    on_progress: Callable[[int], None] | None = None,
+    on_progress: Callable[[SyncProgress], None] | None = None,
 ) -> SyncReport:
     """Syncs source ``name`` once and records the run.
 
@@ -207,7 +207,7 @@ def _run(
     options: SyncOptions,
     accept_root_change: bool,
     cancel: threading.Event | None,
-    on_progress: Callable[[int], None] | None,
+    on_progress: Callable[[SyncProgress], None] | None,
     outcome: _Outcome,
     on_change: Callable[[ItemChange], None],
 ) -> None:

@@ -32,15 +32,6 @@ MAX_IDLE_SECONDS = 5.0
 MAX_DB_BACKOFF_SECONDS = 30.0
 
 
-def describe_counts(report: SyncReport) -> str:
-    counts = report.run.counts
-    return (
-        f"+{counts.added} added, {counts.modified} modified, {counts.moved} moved, "
-        f"{counts.renamed} renamed, {counts.removed} removed, {counts.errors} errors "
-        f"in {report.duration:.1f}s"
-    )
-
-
 class Worker:
     def __init__(self, app: App, worker_id: str, once: bool = False) -> None:
         self.app = app
@@ -138,7 +129,7 @@ class Worker:
             "sync %s %s: %s%s",
             run.source,
             run.status.value,
-            describe_counts(report),
+            report.summary(),
             suffix,
             extra={"fields": fields},
         )

@@ -91,6 +91,12 @@ class BatchWriter:
     error_messages: list[str]
     listed_changes: list[ItemChange]
     unlisted_changes: int
+    hashing: Counter[str]
+    """``to_hash``, ``hashed``, ``bytes_to_hash``, ``bytes_hashed`` so far (progress)."""
+
+    def _report_progress(self) -> None:
+        raise NotImplementedError
+
     cancel: threading.Event | None
     _on_change: Callable[[ItemChange], None] | None
     _seen: IdSet
@@ -146,6 +152,8 @@ class BatchWriter:
         if not todo:
             return lambda: plans
         results = self.hash_workers.start(self.source, [p.entry for p in todo])
+        size = sum(p.entry.size for p in todo)
+        self.hashing.update(to_hash=len(todo), bytes_to_hash=size)
 
         def hashed() -> list[Plan]:
             failed: set[int] = set()
@@ -155,6 +163,8 @@ class BatchWriter:
                     self._error(f"{plan.entry.path}: {result}", plan.entry.path)
                 else:
                     plan.sha256 = result
+            self.hashing.update(hashed=len(todo), bytes_hashed=size)
+            self._report_progress()
             return [p for p in plans if id(p) not in failed]
 
         return hashed
