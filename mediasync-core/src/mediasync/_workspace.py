@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from mediasync._doctor import Finding
     from mediasync._plugins import Plugins
     from mediasync._source import Source
+    from mediasync._sync.worker import Worker
 
 __all__ = ["SourceInfo", "Workspace", "check_source_name"]
 
@@ -378,6 +379,15 @@ class Workspace:
             on_progress=on_progress,
             cancel=cancel,
         )
+
+    def worker(self, worker_id: str | None = None, *, once: bool = False) -> Worker:
+        """The scheduler loop of ``mediasync run``: ``run()`` syncs every enabled source on its
+        interval until ``stop`` (a ``threading.Event``) is set, or with ``once`` until nothing
+        is due; several workers share the sources through leases in the database."""
+        from mediasync._sync.lease import default_owner
+        from mediasync._sync.worker import Worker
+
+        return Worker(self.app, worker_id or default_owner(), once=once)
 
     def last_run(self, name: str) -> SyncRun | None:
         """The source's latest finished run."""

@@ -51,12 +51,10 @@ def stop_handler(
 def run_command(state: CliState, once: bool, worker_id: str | None, log_format: str | None) -> None:
     """Keep every enabled source in sync on its interval; stop with SIGTERM or Ctrl-C."""
     from mediasync._logging import configure_logging
-    from mediasync._sync.lease import default_owner
-    from mediasync._sync.worker import Worker
 
     app = state.app
     configure_logging(log_format or app.config.log_format, state.verbose)  # type: ignore[arg-type]
-    worker = Worker(app, worker_id or default_owner(), once=once)
+    worker = state.workspace.worker(worker_id, once=once)
     stop = stop_handler(worker.stop)
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
