@@ -10,6 +10,7 @@ as it really is before each sync.
 from __future__ import annotations
 
 import hashlib
+import posixpath
 from collections.abc import Iterable, Mapping
 
 import attrs
@@ -32,11 +33,27 @@ class ModelFile:
     identifier: str
     """What the relabelled source lists as the file's ``source_id`` (its "inode")."""
     mtime_ns: int
-    stealth: bool = False
-    """Edited without a change of size or time since the index last read it: a plain sync
-    cannot see it, ``--verify`` must."""
-    indexed: bool = False
-    """A sync has listed the file since it last changed visibly (so its bytes were read)."""
+    versions: dict[tuple[int, int], set[bytes]] = attrs.field(factory=dict)
+    """Every content the file had, by (size, modification time): an edit that comes back to
+    facts the index holds is invisible to a sync (not to ``--verify``), so the index may
+    rightly hold any of the contents the file had under those facts."""
+
+    def __attrs_post_init__(self) -> None:
+        self.record()
+
+    def record(self) -> None:
+        """Call after every change of bytes or time."""
+        self.versions.setdefault((len(self.data), self.mtime_ns), set()).add(self.data)
+
+    def indexed_as(self, row: Row) -> bool:
+        """Whether ``row`` is this file as a sync may rightly have left it: its bytes, or bytes
+        it had with the same size and time (an invisible edit)."""
+        if row.sha256 == sha256(self.data):
+            return True
+        if (row.size, row.mtime_us) != (len(self.data), self.mtime_ns // 1000):
+            return False
+        earlier = self.versions.get((len(self.data), self.mtime_ns), set())
+        return row.sha256 in {sha256(data) for data in earlier}
 
 
 @attrs.frozen
@@ -119,6 +136,22 @@ def expect(
         items[path] = None if chosen is None else chosen.id
         if chosen is not None:
             claimed.add(chosen.id)
+    # 4. a new file with the bytes of an item that vanished is that item, renamed or moved:
+    # files in path order; among twins, the one with the file's name, then the first by path
+    for path in sorted(p for p, item in items.items() if item is None):
+        data = files[path].data
+        twins = [
+            r
+            for r in rows
+            if r.active and r.id not in claimed and r.size == len(data) and r.sha256 == sha256(data)
+        ]
+        name = posixpath.basename(path)
+        twin = min(
+            twins, key=lambda r: (posixpath.basename(r.path) != name, r.path, r.id), default=None
+        )
+        if twin is not None:
+            items[path] = twin.id
+            claimed.add(twin.id)
     removed = frozenset(r.id for r in rows if r.active and r.id not in claimed)
     before = sum(1 for r in rows if r.active)
     held = (

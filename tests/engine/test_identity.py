@@ -135,3 +135,55 @@ def test_reused_identifier_while_removals_are_held_is_given_up(library: Library)
     released = library.sync(allow_mass_removal=True)
     assert counts(released) == {"removed": 20}
     assert counts(library.sync()) == {}
+
+
+def test_copy_then_delete_is_a_move_of_the_same_item(library: Library) -> None:
+    """A source without stable ids pairs a vanished item with a new file of its bytes."""
+    write(library, "a/photo.jpg", b"the photo", "A")
+    write(library, "keep.jpg", b"keep", "K")
+    library.sync()
+    item_id = library.items()["a/photo.jpg"].id
+    write(library, "b/photo.jpg", b"the photo", "B")  # cp, then rm: another inode
+    (library.root / "a" / "photo.jpg").unlink()
+    assert counts(library.sync()) == {"moved": 1}
+    assert library.items()["b/photo.jpg"].id == item_id
+    assert library.history(item_id)[-1] == ("moved", "a/photo.jpg", "b/photo.jpg")
+    assert counts(library.sync()) == {}
+
+
+def test_ids_that_are_paths_still_track_renames_by_content(library: Library) -> None:
+    """A source whose identifier is the path (an archive, a bucket) sees a rename as a new id."""
+    write(library, "old name.jpg", b"bytes one", "old name.jpg")
+    write(library, "other.jpg", b"bytes two", "other.jpg")
+    library.sync()
+    item_id = library.items()["old name.jpg"].id
+    (library.root / "old name.jpg").rename(library.root / "new name.jpg")
+    relabelled.label(library.root, library.root / "new name.jpg", "new name.jpg")
+    assert counts(library.sync()) == {"renamed": 1}
+    assert library.items()["new name.jpg"].id == item_id
+
+
+def test_equal_twins_pair_by_name_then_path(library: Library) -> None:
+    write(library, "x/dup.jpg", b"same", "X")
+    write(library, "y/copy.jpg", b"same", "Y")
+    write(library, "keep.jpg", b"keep", "K")
+    library.sync()
+    ids = {path: row.id for path, row in library.items().items()}
+    (library.root / "x" / "dup.jpg").unlink()
+    (library.root / "y" / "copy.jpg").unlink()
+    write(library, "z/copy.jpg", b"same", "Z1")
+    write(library, "z/other.jpg", b"same", "Z2")
+    assert counts(library.sync()) == {"moved": 2}
+    items = library.items()
+    assert items["z/copy.jpg"].id == ids["y/copy.jpg"]  # the same name wins
+    assert items["z/other.jpg"].id == ids["x/dup.jpg"]
+
+
+def test_a_copy_beside_its_original_is_a_new_item(library: Library) -> None:
+    write(library, "a.jpg", b"bytes", "A")
+    write(library, "keep.jpg", b"keep", "K")
+    library.sync()
+    original = library.items()["a.jpg"].id
+    write(library, "copy of a.jpg", b"bytes", "C")
+    assert counts(library.sync()) == {"added": 1}
+    assert library.items()["a.jpg"].id == original

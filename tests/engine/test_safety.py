@@ -19,8 +19,11 @@ from mediasync._sync.lease import LeaseHeld, acquire
 
 
 def fill(library: Library, count: int, folder: str = "f") -> None:
+    """``count`` files of distinct bytes; another folder's files differ from ``f``'s (equal
+    bytes would pair a deleted file with its copy as a move)."""
+    offset = 0 if folder == "f" else 128
     for i in range(count):
-        jpeg(library.root / folder / f"{i:03}.jpg", size=64, seed=i)
+        jpeg(library.root / folder / f"{i:03}.jpg", size=64, seed=i + offset)
 
 
 def test_missing_root_fails_and_removes_nothing(library: Library) -> None:

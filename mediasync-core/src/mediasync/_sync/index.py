@@ -14,13 +14,17 @@ How an entry from the listing is matched to an indexed item, in order:
    editor's atomic save gives a new inode). Otherwise a removed item at that path with the same
    bytes: the file returned, restored. Both are decided only when the listing is complete,
    because such an item may yet be claimed elsewhere by its identifier.
-4. Otherwise: added.
+4. Otherwise, without ``STABLE_IDS``: an item that vanished in this run with the same size and
+   SHA-256 is this file renamed or moved (a copy then a delete; track-renames), paired once the
+   listing is complete, new files in path order, the twin with the file's name first, then by
+   path (``_pair_by_content``). Otherwise: added.
 
 Invariants of a complete run (``tests/engine/test_model.py`` checks them on random histories):
 
 - the active items are exactly the listed files, one per path, with their size and hash;
-- an item keeps its id while its file keeps its path or its identifier and bytes, and when a
-  file with its bytes returns to its path after it was removed;
+- an item keeps its id while its file keeps its path or its identifier and bytes, when a file
+  with its bytes returns to its path after it was removed, and when it vanishes while a new
+  file with its bytes appears (without stable identifiers);
 - items are never deleted: a removed item keeps its history and comes back with it;
 - a run over an unchanged listing writes nothing and reports nothing.
 
@@ -38,6 +42,7 @@ from __future__ import annotations
 
 import array
 import collections
+import posixpath
 import threading
 import time
 from collections import Counter
@@ -150,6 +155,8 @@ class IndexSession(BatchWriter):
         self.unlisted_changes = 0
         self.hashing: Counter[str] = Counter()
         self._started = time.perf_counter()
+        self.twins: list[Plan] = []
+        self._pairing: bool | None = None
         self.observed = 0
         self.new_cursor: str | None = None
         self._cursor = cursor
@@ -267,7 +274,7 @@ class IndexSession(BatchWriter):
 
     def finish_scan(self) -> None:
         self._keep_unreadable()
-        waiting = self._resolve_deferred()
+        adds, waiting = self._resolve_deferred()
         if self.cancel is not None and self.cancel.is_set():
             raise RunCancelled("stopped before removals: the worker is shutting down")
         active: int | None = None
@@ -284,6 +291,7 @@ class IndexSession(BatchWriter):
                 f"the listing came back empty while the index holds {active} "
                 "items; treating the source as unreachable, nothing was removed"
             )
+        missing = self._pair_by_content([*adds, *waiting], missing)
         if active is not None and missing:
             # The gate compares with the items active before this run: undo this run's work.
             before = active
@@ -292,12 +300,62 @@ class IndexSession(BatchWriter):
             share, floor = self.options.mass_removal_share, self.options.mass_removal_min_items
             too_many = len(missing) > share * before and before > floor
             if too_many and not self.options.allow_mass_removal:
+                self._write_plans(adds)
                 self._write_waiting(waiting, removed=())
                 self.counts["held_removals"] = len(missing)
                 raise MassRemovalHeld(len(missing), before)
+        self._write_plans(adds)
         self._remove(missing)
         self._write_waiting(waiting, removed=missing)
         self._record_folders()
+
+    def _pair_by_content(self, plans: Sequence[Plan], missing: Sequence[int]) -> Sequence[int]:
+        """Pairs new files with vanished items of the same size and bytes (track-renames):
+        each such file is that item, renamed or moved. Returns the items still missing.
+
+        New files are taken in path order; among several vanished twins, one with the file's
+        name wins, then the first by path: the same listing always pairs the same way.
+        """
+        new = [p for p in plans if p.row is None and p.sha256 is not None]
+        if not (new and missing and self.pairs_by_content):
+            return missing
+        gone = IdSet()
+        for item_id in missing:
+            gone.add(item_id)
+        with self.engine.connect() as connection:
+            twins = self.store.active_by_content(connection, {p.sha256 for p in new if p.sha256})
+        paired: set[int] = set()
+        for plan in sorted(new, key=lambda p: p.entry.path):
+            free = [
+                row
+                for row in twins.get(plan.sha256 or "", ())
+                if row.size == plan.entry.size and row.id in gone and row.id not in paired
+            ]
+            if not free:
+                continue
+            name = plan.entry.name
+            twin = min(free, key=lambda r: (posixpath.basename(r.path) != name, r.path, r.id))
+            paired.add(twin.id)
+            self._mark(twin.id)
+            plan.kind, plan.row = "move", twin
+        if not paired:
+            return missing
+        return array.array("q", (item_id for item_id in missing if item_id not in paired))
+
+    @property
+    def pairs_by_content(self) -> bool:
+        """Without stable identifiers, and only when the source had items before this run
+        (asked once, at first need: a first index or a no-op never asks)."""
+        if self._pairing is None:
+            self._pairing = False
+            if not self.stable_ids:
+                with self.engine.connect() as connection:
+                    self._pairing = self.store.has_active(connection)
+        return self._pairing
+
+    def _write_plans(self, plans: Sequence[Plan]) -> None:
+        for start in range(0, len(plans), self.options.batch_size):
+            self._execute(list(plans[start : start + self.options.batch_size]))
 
     def _sweep_all(self, connection: Connection) -> tuple[int, array.array[int]]:
         """(active items, those not seen): every active item of the source, read by id."""
@@ -330,7 +388,9 @@ class IndexSession(BatchWriter):
 
     def apply(self, upserts: Iterable[MediaEntry], removed: Iterable[str]) -> None:
         self.observe(upserts)
-        self._write_waiting(self._resolve_deferred(), removed=())
+        adds, waiting = self._resolve_deferred()  # a feed is partial: nothing to pair with
+        self._write_plans(adds)
+        self._write_waiting(waiting, removed=())
         gone = list(removed)
         if gone:
             with self.engine.connect() as connection:
@@ -473,13 +533,16 @@ class IndexSession(BatchWriter):
         else:
             plans.append(plan)
 
-    def _resolve_deferred(self) -> list[Plan]:
+    def _resolve_deferred(self) -> tuple[list[Plan], list[Plan]]:
         """Rule 3, once every identifier in the listing has claimed its item: a replacement in
-        place, a return of removed bytes, or else an addition.
+        place or a return of removed bytes is written now.
 
-        Returns the plans that wait for an identifier: they are written after the removals.
+        Returns the additions (with the files ``_hold_twins`` held back), which may yet be
+        paired with vanished items, and the plans that wait for an identifier: both are
+        written after the sweep.
         """
         deferred, self._deferred = self._deferred, []
+        adds, self.twins = self.twins, []
         waiting: list[Plan] = []
         for start in range(0, len(deferred), self.options.batch_size):
             chunk = deferred[start : start + self.options.batch_size]
@@ -492,8 +555,9 @@ class IndexSession(BatchWriter):
                             self._mark(row.id)
             decided = [self._decide_by_path(plan) for plan in hashed]
             waiting += [plan for plan in decided if plan.releases is not None]
-            self._execute([plan for plan in decided if plan.releases is None])
-        return waiting
+            adds += [plan for plan in decided if plan.releases is None and plan.row is None]
+            self._execute([p for p in decided if p.releases is None and p.row is not None])
+        return adds, waiting
 
     def _decide_by_path(self, plan: Plan) -> Plan:
         free = [r for r in plan.candidates if not self._is_seen(r.id)]
@@ -521,5 +585,4 @@ class IndexSession(BatchWriter):
         for plan in waiting:
             if plan.releases is not None and plan.releases.id in freed:
                 plan.releases = None
-        for start in range(0, len(waiting), self.options.batch_size):
-            self._execute(list(waiting[start : start + self.options.batch_size]))
+        self._write_plans(waiting)

@@ -177,6 +177,29 @@ class ItemStore:
                     found[item.external_id] = item
         return found
 
+    def active_by_content(
+        self, connection: Connection, sha256s: Iterable[str]
+    ) -> dict[str, list[ItemRow]]:
+        """The source's active items with these hashes (content twins), by hash."""
+        found: dict[str, list[ItemRow]] = {}
+        for chunk in chunks(sorted(sha256s)):
+            query = select(*_ROW_COLUMNS).where(
+                and_(
+                    media_items.c.source_id == self.source_id,
+                    media_items.c.active.is_(True),
+                    media_items.c.sha256.in_(chunk),
+                )
+            )
+            for row in connection.execute(query).all():
+                found.setdefault(row.sha256, []).append(ItemRow(*row))
+        return found
+
+    def has_active(self, connection: Connection) -> bool:
+        query = select(media_items.c.id).where(
+            and_(media_items.c.source_id == self.source_id, media_items.c.active.is_(True))
+        )
+        return connection.execute(query.limit(1)).first() is not None
+
     def count_active(self, connection: Connection) -> int:
         query = select(func.count()).where(
             and_(media_items.c.source_id == self.source_id, media_items.c.active.is_(True))

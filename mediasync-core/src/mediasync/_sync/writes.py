@@ -92,6 +92,14 @@ class BatchWriter:
     listed_changes: list[ItemChange]
     unlisted_changes: int
     hashing: Counter[str]
+
+    @property
+    def pairs_by_content(self) -> bool:
+        """Whether a vanished item and a new file with its bytes are paired (see ``index``)."""
+        raise NotImplementedError
+
+    twins: list[Plan]
+    """New files held back by ``_hold_twins`` until the scan knows which items vanished."""
     """``to_hash``, ``hashed``, ``bytes_to_hash``, ``bytes_hashed`` so far (progress)."""
 
     def _report_progress(self) -> None:
@@ -173,7 +181,27 @@ class BatchWriter:
         """Writes the batches whose hashes are being computed, oldest first, until ``keep``
         are left in flight."""
         while len(self._pending) > keep:
-            self._execute(self._pending.popleft()())
+            self._execute(self._hold_twins(self._pending.popleft()()))
+
+    def _hold_twins(self, plans: list[Plan]) -> list[Plan]:
+        """Holds back the new files whose bytes an indexed item has, to the end of the scan:
+        should that item prove gone, the file is that item renamed or moved (a copy then a
+        delete, a move the source cannot follow by identifier). The rest is written now."""
+        adds = [p for p in plans if p.row is None and p.sha256 is not None]
+        if not (adds and self.pairs_by_content):
+            return plans
+        with self.engine.connect() as connection:
+            twins = self.store.active_by_content(connection, {p.sha256 for p in adds if p.sha256})
+        held = {
+            id(plan)
+            for plan in adds
+            if any(
+                row.size == plan.entry.size and not self._is_seen(row.id)
+                for row in twins.get(plan.sha256 or "", ())
+            )
+        }
+        self.twins.extend(plan for plan in adds if id(plan) in held)
+        return [plan for plan in plans if id(plan) not in held]
 
     def _error(self, message: str, path: str | None = None) -> None:
         """Counts an error; ``path`` is the file that was not indexed as listed, if any."""
