@@ -9,20 +9,20 @@ from __future__ import annotations
 import fnmatch
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Text, select, type_coerce
 
 from mediasync._db.schema import media_events, media_items, sources
 from mediasync._db.sources import as_utc
+from mediasync._db.times import from_mtime_us, mtime_us
 from mediasync._models import ChangeKind
 from mediasync._results import Item, ItemEvent
 
 __all__ = ["ItemOrder", "item_by_id", "item_events", "iter_items"]
 
 ItemOrder = Literal["path", "id"]
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _CHUNK = 2000
 
 
@@ -52,7 +52,6 @@ which was a third of exporting 100,000 items). Times and ``origin`` come as the 
 text on SQLite and are decoded here: ``datetime.fromisoformat`` is several times faster than
 the generic conversion, and a JSON ``null`` (stored for every item without an origin) is not
 decoded at all. PostgreSQL's driver hands both over decoded already."""
-_ONE_US = timedelta(microseconds=1)
 
 
 def _utc(value: datetime | str) -> datetime:
@@ -62,7 +61,7 @@ def _utc(value: datetime | str) -> datetime:
 
 
 def _item(row: Any) -> Item:
-    (item_id, source, source_id, path, name, size, mtime_us, sha256, native_hash,
+    (item_id, source, source_id, path, name, size, micros, sha256, native_hash,
      mime_type, kind, width, height, duration, active, first_seen, changed_at, removed_at,
      origin) = row  # fmt: skip
     return Item(
@@ -72,7 +71,7 @@ def _item(row: Any) -> Item:
         path,
         name,
         size,
-        _EPOCH + mtime_us * _ONE_US,
+        from_mtime_us(micros),
         sha256,
         native_hash,
         mime_type,
@@ -120,12 +119,6 @@ def _like(glob: str) -> str:
     return "".join(out)
 
 
-def _micros(moment: datetime) -> int:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return (moment - _EPOCH) // timedelta(microseconds=1)
-
-
 def iter_items(
     connection: Connection,
     *,
@@ -150,9 +143,9 @@ def iter_items(
     if kind is not None:
         query = query.where(media_items.c.kind == kind)
     if since is not None:
-        query = query.where(media_items.c.mtime_us >= _micros(since))
+        query = query.where(media_items.c.mtime_us >= mtime_us(since))
     if until is not None:
-        query = query.where(media_items.c.mtime_us < _micros(until))
+        query = query.where(media_items.c.mtime_us < mtime_us(until))
     if path_glob is not None:
         query = query.where(media_items.c.path.like(_like(path_glob), escape="\\"))
     if after_id is not None:

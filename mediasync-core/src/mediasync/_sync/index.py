@@ -54,6 +54,7 @@ from sqlalchemy import Connection, Engine, and_, exists, select
 
 from mediasync._config import SyncConfig
 from mediasync._db.schema import media_items
+from mediasync._db.times import mtime_us
 from mediasync._errors import MediasyncError, SourceUnreachable
 from mediasync._models import Capability, ItemChange, MediaEntry
 from mediasync._results import SyncProgress
@@ -62,7 +63,7 @@ from mediasync._sync.folders import FolderScan, FolderStore
 from mediasync._sync.hashing import HashWorkers
 from mediasync._sync.idset import IdSet
 from mediasync._sync.lease import Lease
-from mediasync._sync.store import ItemRow, ItemStore, mtime_us
+from mediasync._sync.store import ItemRow, ItemStore
 from mediasync._sync.writes import BatchWriter, Plan, PlanKind
 
 __all__ = ["IndexSession", "MassRemovalHeld", "RunCancelled", "SyncOptions"]

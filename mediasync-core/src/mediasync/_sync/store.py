@@ -8,13 +8,14 @@ renewal, so a crash leaves whole batches or nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import attrs
 from sqlalchemy import Connection, and_, bindparam, func, select, text, update
 
 from mediasync._db.schema import media_events, media_items
+from mediasync._db.times import mtime_us
 from mediasync._models import MediaEntry
 from mediasync._sync.bulk import BulkInsert
 
@@ -25,11 +26,8 @@ __all__ = [
     "chunks",
     "entry_row",
     "entry_values",
-    "mtime_us",
 ]
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-ONE_US = timedelta(microseconds=1)
 # Keeps each IN (...) list and executemany chunk well inside every driver's limits.
 LOOKUP_CHUNK = 900
 
@@ -43,13 +41,6 @@ _ROW_COLUMNS = (
     media_items.c.active,
     media_items.c.changed_at,
 )
-
-
-def mtime_us(moment: datetime) -> int:
-    """Exact integer microseconds since the epoch (no float rounding)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return (moment - EPOCH) // ONE_US
 
 
 @attrs.frozen(slots=True)

@@ -22,6 +22,7 @@ from sqlalchemy import Engine, select
 
 from mediasync._db.schema import media_items
 from mediasync._db.sources import utcnow
+from mediasync._db.times import mtime_us
 from mediasync._models import ChangeKind, ItemChange, MediaEntry
 from mediasync._source import Source
 from mediasync._sync.folders import FolderScan, FolderStore, folder_of
@@ -34,7 +35,6 @@ from mediasync._sync.store import (
     ItemStore,
     entry_row,
     entry_values,
-    mtime_us,
 )
 
 if TYPE_CHECKING:
