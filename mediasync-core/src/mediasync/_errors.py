@@ -15,7 +15,9 @@ __all__ = [
     "MediasyncError",
     "NotSupported",
     "PluginError",
+    "PublishError",
     "RateLimited",
+    "RemoteError",
     "SchemaAhead",
     "SchemaBehind",
     "SettingsError",
@@ -83,16 +85,27 @@ class SourceUnreachable(SourceError):
     """
 
 
-class AuthError(SourceError):
-    """Credentials are missing, invalid, revoked or lack the permission needed."""
+class RemoteError(MediasyncError):
+    """A remote service refused or failed: a source's or a publisher's alike."""
 
 
-class RateLimited(SourceError):
+class AuthError(RemoteError):
+    """Credentials are missing, invalid, revoked or lack the permission needed.
+
+    Not a file's error: met while reading one file, it fails the whole sync.
+    """
+
+
+class RateLimited(RemoteError):
     """The remote service asked us to slow down; ``retry_after`` is in seconds when it said."""
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class PublishError(RemoteError):
+    """A publisher failed in a way that is not one of the errors above."""
 
 
 class CursorInvalid(SourceError):

@@ -50,7 +50,9 @@ def _hash_paths(paths: Sequence[str]) -> list[str | OSError]:
 
 
 def _hash_entries(source: Source, entries: Sequence[MediaEntry]) -> list[str | BaseException]:
-    """Runs in a thread; ``SourceUnreachable`` (the whole source gone) is not a file's error."""
+    """Runs in a thread. A file's own failure is returned as its result; ``SourceUnreachable``
+    (the whole source gone) and the remote service's refusals (``AuthError``, ``RateLimited``
+    once its retries are spent) are not a file's: they fail the sync."""
     results: list[str | BaseException] = []
     for entry in entries:
         try:
