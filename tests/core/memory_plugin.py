@@ -27,6 +27,7 @@ from mediasync import (
     FolderListing,
     HealthCheck,
     MediaEntry,
+    Provenance,
     Secret,
     Source,
     SourceUnreachable,
@@ -198,7 +199,7 @@ class MemorySource(Source):
         name: str,
         *,
         folder: str = "",
-        origin: Mapping[str, Any] | None = None,
+        provenance: Provenance | None = None,
     ) -> MediaEntry:
         store = self._store()
         path = safe_path(folder, name)

@@ -10,9 +10,11 @@ import pytest
 from fakes.drive import FakeDrive
 from gdrive.helpers import Library, source_for
 
-from mediasync import AuthError
+from mediasync import AuthError, Provenance
 
 KIB = 1024
+IG_17 = Provenance("instagram", "insta", "17")
+IG_9 = Provenance("instagram", "insta", "9")
 
 
 def test_download_streams_in_ranges(drive: FakeDrive, library: Library, service_key: Any) -> None:
@@ -57,12 +59,10 @@ def test_an_upload_reaches_the_endpoint_in_resumable_chunks(
 ) -> None:
     data = os.urandom(600 * KIB)
     source = source_for(drive, library.root, service_key, upload_chunk_size=256 * KIB)
-    entry = source.upload(
-        io.BytesIO(data), "reel.mp4", folder="Instagram/2024", origin={"id": "17"}
-    )
+    entry = source.upload(io.BytesIO(data), "reel.mp4", folder="Instagram/2024", provenance=IG_17)
     assert entry.path == "Instagram/2024/reel.mp4"
     assert entry.size == len(data)
-    assert entry.origin == {"id": "17"}
+    assert entry.provenance == IG_17
     stored = drive.get(entry.source_id)
     assert stored.data == data
     assert stored.app_properties == {"mediasyncOriginId": "17"}
@@ -75,9 +75,9 @@ def test_uploading_the_same_origin_again_finds_the_first_file(
     drive: FakeDrive, library: Library, service_key: Any
 ) -> None:
     source = source_for(drive, library.root, service_key)
-    first = source.upload(io.BytesIO(b"\xff\xd8one"), "post.jpg", folder="ig", origin={"id": "9"})
+    first = source.upload(io.BytesIO(b"\xff\xd8one"), "post.jpg", folder="ig", provenance=IG_9)
     drive.reset_counts()
-    again = source.upload(io.BytesIO(b"\xff\xd8one"), "post.jpg", folder="ig", origin={"id": "9"})
+    again = source.upload(io.BytesIO(b"\xff\xd8one"), "post.jpg", folder="ig", provenance=IG_9)
     assert again.source_id == first.source_id
     assert again.path == first.path
     assert drive.calls["files.create.upload"] == 0

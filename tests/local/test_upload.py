@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 from media_factory import gif_bytes, jpeg_bytes, mp4_bytes, png_bytes, write_jpeg
 
-from mediasync import MediaEntry, SourceError, SourceUnreachable
+from mediasync import MediaEntry, Provenance, SourceError, SourceUnreachable
 from mediasync_local import LocalSource
+
+IG_17 = Provenance("instagram", "insta", "17")
 
 MakeSource = Callable[..., LocalSource]
 Listing = Callable[[LocalSource], dict[str, MediaEntry]]
@@ -32,16 +34,14 @@ def test_upload_writes_the_file_and_returns_the_entry_the_listing_will_show(
     source = make_source()
     data = jpeg_bytes(5000, seed=1)
 
-    entry = source.upload(
-        io.BytesIO(data), "beach.jpg", folder="2024/summer", origin={"instagram_id": "17"}
-    )
+    entry = source.upload(io.BytesIO(data), "beach.jpg", folder="2024/summer", provenance=IG_17)
 
     assert (root / "2024" / "summer" / "beach.jpg").read_bytes() == data
     assert entry.path == "2024/summer/beach.jpg"
     assert entry.size == 5000
     assert entry.mime_type == "image/jpeg"
     assert entry.sha256 == hashlib.sha256(data).hexdigest()
-    assert entry.origin == {"instagram_id": "17"}
+    assert entry.provenance == IG_17
     listed = listing(source)["2024/summer/beach.jpg"]
     assert (listed.source_id, listed.size, listed.mtime) == (entry.source_id, 5000, entry.mtime)
     assert files_under(root) == ["2024/summer/beach.jpg"], "no temporary file is left"

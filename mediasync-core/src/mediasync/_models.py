@@ -7,6 +7,8 @@ changing them underneath the engine.
 from __future__ import annotations
 
 import enum
+import hashlib
+import json
 import posixpath
 from collections.abc import Mapping
 from datetime import datetime
@@ -21,10 +23,12 @@ __all__ = [
     "ItemChange",
     "MediaEntry",
     "MediaKind",
+    "Provenance",
     "RunStatus",
     "SyncCounts",
     "SyncRun",
     "Trigger",
+    "metadata_revision",
 ]
 
 
@@ -62,6 +66,49 @@ def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
 
 
 @attrs.frozen(slots=True)
+class Provenance:
+    """Where copied bytes came from: the item ``source_id`` of source ``source`` (a
+    ``source_type``), copied at ``copied_at``.
+
+    A destination's ``Source.upload`` keeps it beside the file (Drive ``appProperties``, a
+    local manifest) so that ``copy`` finds the copy again even when the index is lost.
+    """
+
+    source_type: str
+    source: str
+    source_id: str
+    copied_at: datetime | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What two copies of the same bytes share: the source's name and its identifier."""
+        return (self.source, self.source_id)
+
+
+def metadata_revision(
+    taken_at: datetime | None,
+    metadata: Mapping[str, Any],
+    group_id: str | None = None,
+    position: int | None = None,
+) -> str | None:
+    """A digest of the facts a source reports beside the file, for sources without an etag.
+
+    ``None`` when there are none: the source says nothing about them, so the index keeps
+    what it knows (a copy's caption, say) instead of clearing it.
+    """
+    if taken_at is None and not metadata and group_id is None and position is None:
+        return None
+    facts = {
+        "taken_at": None if taken_at is None else taken_at.isoformat(),
+        "metadata": metadata,
+        "group_id": group_id,
+        "position": position,
+    }
+    text = json.dumps(facts, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha1:" + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
+@attrs.frozen(slots=True)
 class MediaEntry:
     """One media file as a source sees it now.
 
@@ -70,11 +117,20 @@ class MediaEntry:
     by size, modification time and content hash. ``path`` is relative to the source's root, POSIX
     separators, including the file name. ``sha256`` is ``None`` when the source cannot provide it
     without reading the bytes: the engine then asks ``Source.sha256`` only for new or changed files.
+    ``size`` is ``None`` for feeds that do not report it (known once the bytes are read).
+
+    Beside the file facts, what the source knows about the media: ``taken_at`` (capture time),
+    ``width``, ``height``, ``duration``, a free ``metadata`` mapping (caption, permalink, …), and
+    ``group_id``/``position`` for items that belong together (a carousel's children). The diff
+    compares ``revision`` (``etag`` when the source has one, else a digest of ``taken_at``,
+    ``metadata`` and the group), so a caption edited at the source updates the item without its
+    bytes being read. A ``revision`` of ``None`` means the source says nothing: the index keeps
+    what it has.
     """
 
     source_id: str
     path: str
-    size: int
+    size: int | None
     mtime: datetime
     mime_type: str | None = None
     sha256: str | None = None
@@ -82,8 +138,20 @@ class MediaEntry:
     width: int | None = None
     height: int | None = None
     duration: float | None = None
-    origin: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
-    """Where the item came from, when the source knows (Instagram media id, caption, …)."""
+    taken_at: datetime | None = None
+    metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
+    group_id: str | None = None
+    position: int | None = None
+    provenance: Provenance | None = None
+    """Set on the entries a ``copy`` wrote (and by sources that can read their markers back)."""
+    etag: str | None = None
+    """The source's own version of the metadata, if any; else ``revision`` digests it."""
+
+    @property
+    def revision(self) -> str | None:
+        if self.etag is not None:
+            return self.etag
+        return metadata_revision(self.taken_at, self.metadata, self.group_id, self.position)
 
     @property
     def name(self) -> str:
@@ -128,6 +196,8 @@ class ChangeKind(enum.StrEnum):
     MOVED = "moved"
     REMOVED = "removed"
     RESTORED = "restored"
+    METADATA = "metadata"
+    """The source's facts beside the file changed (a caption, a capture time), not its bytes."""
 
 
 class Trigger(enum.StrEnum):
@@ -158,6 +228,7 @@ class SyncCounts:
     unchanged: int = 0
     errors: int = 0
     held_removals: int = 0
+    metadata: int = 0
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
@@ -168,7 +239,8 @@ class SyncCounts:
 
     @property
     def changes(self) -> int:
-        return self.added + self.modified + self.renamed + self.moved + self.removed + self.restored
+        moves = self.renamed + self.moved
+        return self.added + self.modified + moves + self.removed + self.restored + self.metadata
 
 
 @attrs.frozen(slots=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from mediasync._models import ChangeKind, ItemChange, SyncRun
+from mediasync._models import ChangeKind, ItemChange, Provenance, SyncRun
 
 __all__ = ["DatabaseState", "Item", "ItemEvent", "SourceStatus", "SyncProgress", "SyncReport"]
 
@@ -30,7 +30,11 @@ class ItemEvent:
 
 @attrs.frozen(slots=True)
 class Item:
-    """An indexed media item; ``events`` is filled by ``Workspace.item`` only."""
+    """An indexed media item; ``events`` is filled by ``Workspace.item`` only.
+
+    The fields after ``removed_at`` are what the source says beside the file (see
+    ``MediaEntry``), and where copied bytes came from (``provenance``, with ``copied_at``).
+    """
 
     id: int
     source: str
@@ -38,7 +42,7 @@ class Item:
     """The source's identifier of the file (Drive file id; ``device:inode`` for a local file)."""
     path: str
     name: str
-    size: int
+    size: int | None
     mtime: datetime
     sha256: str | None
     native_hash: str | None
@@ -51,7 +55,12 @@ class Item:
     first_seen: datetime
     changed_at: datetime
     removed_at: datetime | None
-    origin: Mapping[str, Any] | None
+    taken_at: datetime | None = None
+    metadata: Mapping[str, Any] = attrs.field(factory=dict)
+    revision: str | None = None
+    group_id: str | None = None
+    position: int | None = None
+    provenance: Provenance | None = None
     events: tuple[ItemEvent, ...] = ()
 
 

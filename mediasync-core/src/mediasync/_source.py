@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import abc
 import hashlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, BinaryIO, ClassVar
 
 import attrs
 
 from mediasync._errors import NotSupported, UsageError
-from mediasync._models import Capability, HealthCheck, MediaEntry, MediaKind
+from mediasync._models import Capability, HealthCheck, MediaEntry, MediaKind, Provenance
 from mediasync._settings import NoSettings
 
 __all__ = ["ChangePage", "FolderListing", "Source"]
@@ -165,13 +165,13 @@ class Source(abc.ABC):
         name: str,
         *,
         folder: str = "",
-        origin: Mapping[str, Any] | None = None,
+        provenance: Provenance | None = None,
     ) -> MediaEntry:
         """Writes a new file and returns its entry (``WRITABLE``).
 
         Never overwrites a different file; ``name`` comes from elsewhere and must be made safe.
-        ``origin`` records where the bytes came from, so a re-run can find it instead of writing
-        twice.
+        ``provenance`` says where the bytes came from: the source keeps it beside the file, so
+        that a re-run can find it instead of writing twice.
         """
         raise NotSupported(f"source type '{self.type_name}' is not writable")
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from mediasync._db.items import ItemOrder
     from mediasync._db.sources import SourceRecord
     from mediasync._doctor import Finding
+    from mediasync._item_bytes import ItemStream
     from mediasync._plugins import Plugins
     from mediasync._source import Source
     from mediasync._sync.worker import Worker
@@ -483,12 +484,14 @@ class Workspace:
         order: ItemOrder = "path",
         limit: int | None = None,
         after_id: int | None = None,
+        group_id: str | None = None,
     ) -> Iterator[Item]:
         """Streams the items matching every filter (memory stays flat however many).
 
         ``active=None`` gives removed items too, ``False`` only those. ``since``/``until``
         bound the modification time. ``path_glob`` matches the whole path (``*`` crosses
-        folders). ``after_id`` pages by id (the order is then by id). The iterator holds a
+        folders). ``after_id`` pages by id (the order is then by id). ``group_id`` gives one
+        group's items (a carousel's children) in their position order. The iterator holds a
         database connection until it is exhausted or closed.
         """
         from mediasync._db.items import iter_items
@@ -506,6 +509,7 @@ class Workspace:
                 order=order,
                 limit=limit,
                 after_id=after_id,
+                group_id=group_id,
             )
 
     def item(self, item_id: int) -> Item:
@@ -521,6 +525,22 @@ class Workspace:
             if found is None:
                 raise UsageError(f"no item with id {item_id}")
             return attrs.evolve(found, events=tuple(item_events(connection, item_id)))
+
+    def open_item(self, item_id: int) -> ItemStream:
+        """Streams an indexed item's bytes from its source (a 2 GB video is never in memory).
+
+        Use it as a context manager; closing it releases the source too. ``.item`` on the
+        stream is the ``Item`` being read.
+
+        Raises:
+            UsageError: no such item, or it was removed.
+            NotSupported: its source cannot download.
+            SourceUnreachable, RemoteError: the source could not be read.
+        """
+        from mediasync._item_bytes import open_item_bytes
+
+        item = self.item(item_id)
+        return open_item_bytes(item, self.open_source(item.source))
 
     # -- plugin state --------------------------------------------------------------------------
 

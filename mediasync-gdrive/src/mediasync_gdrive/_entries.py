@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from mediasync import MediaEntry
+from mediasync import MediaEntry, Provenance
 from mediasync_gdrive._names import media_type
 
 __all__ = ["FILE_FIELDS", "entry_from", "parse_time", "quote"]
@@ -47,7 +47,7 @@ def entry_from(
     *,
     content: Mapping[str, Any] | None = None,
     require_media: bool = True,
-    origin: Mapping[str, Any] | None = None,
+    provenance: Provenance | None = None,
 ) -> MediaEntry | None:
     """The entry for ``resource`` at ``path``; ``None`` when it is not media.
 
@@ -75,5 +75,5 @@ def entry_from(
         width=_int(meta.get("width")),
         height=_int(meta.get("height")),
         duration=duration / 1000 if duration is not None else None,
-        origin=origin,
+        provenance=provenance,
     )

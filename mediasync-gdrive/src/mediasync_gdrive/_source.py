@@ -8,7 +8,7 @@ only when a method needs them, so loading the plugin costs nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any, BinaryIO, ClassVar
 
 from mediasync import (
@@ -19,6 +19,7 @@ from mediasync import (
     MediaEntry,
     MediaKind,
     MediasyncError,
+    Provenance,
     Source,
     SourceError,
     SourceUnreachable,
@@ -173,7 +174,7 @@ class GDriveSource(Source):
         name: str,
         *,
         folder: str = "",
-        origin: Mapping[str, Any] | None = None,
+        provenance: Provenance | None = None,
     ) -> MediaEntry:
         from mediasync_gdrive._upload import Uploader
 
@@ -183,7 +184,7 @@ class GDriveSource(Source):
             self.settings.upload_chunk_size,
             f"source '{self.name}'",
         )
-        return uploader.upload(stream, name, folder, origin)
+        return uploader.upload(stream, name, folder, provenance)
 
     def start_cursor(self) -> str:
         token: str = self._change_feed().start_token()

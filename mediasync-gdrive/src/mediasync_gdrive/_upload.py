@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Mapping
 from typing import Any, BinaryIO
 
-from mediasync import AuthError, MediaEntry, SourceError
+from mediasync import AuthError, MediaEntry, Provenance, SourceError
 from mediasync_gdrive._client import DriveClient
 from mediasync_gdrive._entries import FILE_FIELDS, entry_from, quote
 from mediasync_gdrive._names import FOLDER, extension_type, safe_folder, safe_name, with_suffix
@@ -39,10 +39,10 @@ class Uploader:
         stream: BinaryIO,
         name: str,
         folder: str,
-        origin: Mapping[str, Any] | None,
+        provenance: Provenance | None,
     ) -> MediaEntry:
         try:
-            return self._upload(stream, name, folder, origin)
+            return self._upload(stream, name, folder, provenance)
         except AuthError as exc:
             raise AuthError(
                 f"cannot write into the Drive folder of {self.owner} "
@@ -51,31 +51,31 @@ class Uploader:
             ) from None
 
     def _upload(
-        self, stream: BinaryIO, name: str, folder: str, origin: Mapping[str, Any] | None
+        self, stream: BinaryIO, name: str, folder: str, provenance: Provenance | None
     ) -> MediaEntry:
         parts = safe_folder(folder)
         parent = self.root.id
         for part in parts:
             parent = self._folder(parent, part)
-        origin_id = str(origin["id"]) if origin and origin.get("id") is not None else None
+        origin_id = None if provenance is None else provenance.source_id
         if origin_id is not None:
             found = self._by_origin(parent, origin_id)
             if found is not None:
-                return self._entry(found, parts, str(found["name"]), origin)
+                return self._entry(found, parts, str(found["name"]), provenance)
         wanted = safe_name(name)
         final = self._free_name(parent, wanted)
         resource = self._send(stream, final, parent, origin_id)
-        return self._entry(resource, parts, final, origin)
+        return self._entry(resource, parts, final, provenance)
 
     def _entry(
         self,
         resource: Mapping[str, Any],
         parts: list[str],
         name: str,
-        origin: Mapping[str, Any] | None,
+        provenance: Provenance | None,
     ) -> MediaEntry:
         path = posixpath.join(*parts, safe_name(name)) if parts else safe_name(name)
-        entry = entry_from(resource, path, require_media=False, origin=origin)
+        entry = entry_from(resource, path, require_media=False, provenance=provenance)
         assert entry is not None
         return entry
 

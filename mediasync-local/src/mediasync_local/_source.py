@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, BinaryIO, ClassVar
 
 from mediasync import (
@@ -12,6 +12,7 @@ from mediasync import (
     FolderListing,
     HealthCheck,
     MediaEntry,
+    Provenance,
     Source,
     SourceError,
     SourceUnreachable,
@@ -197,7 +198,7 @@ class LocalSource(Source):
         name: str,
         *,
         folder: str = "",
-        origin: Mapping[str, Any] | None = None,
+        provenance: Provenance | None = None,
     ) -> MediaEntry:
         """Writes a new file atomically under ``folder`` and returns its entry (with ``sha256``).
 
@@ -205,8 +206,7 @@ class LocalSource(Source):
         or ``..``; 255 bytes at most), and a media extension is added when the bytes are media
         but the name does not say so. An existing file is never replaced: a name taken by other
         bytes gives ``name (1).ext``; a name taken by the same bytes is returned as is, so
-        uploading twice writes once. ``origin`` is carried on the returned entry only: a folder
-        has nowhere to keep it.
+        uploading twice writes once. ``provenance`` is carried on the returned entry.
 
         Raises:
             SourceUnreachable: the root is missing or lacks its marker file.
@@ -220,5 +220,5 @@ class LocalSource(Source):
             written.stat,
             written.mime_type,
             sha256=written.sha256,
-            origin=origin or {},
+            provenance=provenance,
         )

@@ -42,6 +42,10 @@ def item_json(item: Item) -> dict[str, Any]:
     data = dict(zip(_ITEM_FIELDS, values, strict=True))
     if item.removed_at is not None:
         data["removed_at"] = _iso(item.removed_at)
+    if item.taken_at is not None:
+        data["taken_at"] = _iso(item.taken_at)
+    if item.provenance is not None:
+        data["provenance"] = attrs.asdict(item.provenance)
     if item.events:
         data["events"] = [attrs.asdict(event) for event in item.events]
     return data
@@ -93,6 +97,9 @@ def items_group() -> None:
 @click.option("--path", "path_glob", metavar="GLOB", help="Paths matching GLOB ('*' crosses /).")
 @click.option("--after", "after_id", type=int, metavar="ID", help="Items after this id, by id.")
 @click.option(
+    "--group", "group_id", metavar="ID", help="One group's items (a carousel), in their order."
+)
+@click.option(
     "--limit",
     type=click.IntRange(min=0),
     default=100,
@@ -111,6 +118,7 @@ def list_command(
     until: datetime | None,
     path_glob: str | None,
     after_id: int | None,
+    group_id: str | None,
     limit: int,
     jsonl: bool,
     as_json: bool,
@@ -125,6 +133,7 @@ def list_command(
         until=until,
         path_glob=path_glob,
         after_id=after_id,
+        group_id=group_id,
         limit=limit or None,
     )
     if jsonl or as_json:

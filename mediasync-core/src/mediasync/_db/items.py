@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Text, select, type_coerce
 from mediasync._db.schema import media_events, media_items, sources
 from mediasync._db.sources import as_utc
 from mediasync._db.times import from_mtime_us, mtime_us
-from mediasync._models import ChangeKind
+from mediasync._models import ChangeKind, Provenance
 from mediasync._results import Item, ItemEvent
 
 __all__ = ["ItemOrder", "item_by_id", "item_events", "iter_items"]
@@ -45,13 +45,21 @@ _COLUMNS = (
     type_coerce(media_items.c.first_seen_at, Text),
     type_coerce(media_items.c.changed_at, Text),
     type_coerce(media_items.c.removed_at, Text),
-    type_coerce(media_items.c.origin, Text),
+    type_coerce(media_items.c.taken_at, Text),
+    type_coerce(media_items.c.metadata, Text),
+    media_items.c.revision,
+    media_items.c.group_id,
+    media_items.c.position,
+    media_items.c.provenance_type,
+    media_items.c.provenance_source,
+    media_items.c.provenance_id,
+    type_coerce(media_items.c.copied_at, Text),
 )
 """In ``Item`` field order: rows are unpacked by position (by name costs a lookup per field,
-which was a third of exporting 100,000 items). Times and ``origin`` come as the database's
+which was a third of exporting 100,000 items). Times and ``metadata`` come as the database's
 text on SQLite and are decoded here: ``datetime.fromisoformat`` is several times faster than
-the generic conversion, and a JSON ``null`` (stored for every item without an origin) is not
-decoded at all. PostgreSQL's driver hands both over decoded already."""
+the generic conversion, and a missing mapping is not decoded at all. PostgreSQL's driver
+hands both over decoded already."""
 
 
 def _utc(value: datetime | str) -> datetime:
@@ -63,7 +71,16 @@ def _utc(value: datetime | str) -> datetime:
 def _item(row: Any) -> Item:
     (item_id, source, source_id, path, name, size, micros, sha256, native_hash,
      mime_type, kind, width, height, duration, active, first_seen, changed_at, removed_at,
-     origin) = row  # fmt: skip
+     taken_at, metadata, revision, group_id, position, provenance_type, provenance_source,
+     provenance_id, copied_at) = row  # fmt: skip
+    provenance = None
+    if provenance_source is not None:
+        provenance = Provenance(
+            provenance_type or "",
+            provenance_source,
+            provenance_id or "",
+            None if copied_at is None else _utc(copied_at),
+        )
     return Item(
         item_id,
         source,
@@ -83,14 +100,22 @@ def _item(row: Any) -> Item:
         _utc(first_seen),
         _utc(changed_at),
         None if removed_at is None else _utc(removed_at),
-        _origin(origin),
+        None if taken_at is None else _utc(taken_at),
+        _mapping(metadata),
+        revision,
+        group_id,
+        position,
+        provenance,
     )
 
 
-def _origin(value: Any) -> Any:
-    if value is None or not isinstance(value, str):
-        return value  # PostgreSQL's driver decodes JSON itself
-    return None if value == "null" else json.loads(value)
+def _mapping(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, str):
+        return dict(value)  # PostgreSQL's driver decodes JSON itself
+    decoded = json.loads(value)
+    return decoded if isinstance(decoded, dict) else {}
 
 
 def _select() -> Any:
@@ -131,10 +156,12 @@ def iter_items(
     order: ItemOrder = "path",
     limit: int | None = None,
     after_id: int | None = None,
+    group_id: str | None = None,
 ) -> Iterator[Item]:
     """Items matching every filter given; ``since``/``until`` bound the modification time
     (``since`` inclusive, ``until`` exclusive); ``path_glob`` is matched against the whole path
-    (``*`` crosses folders). With ``after_id`` the order is by id."""
+    (``*`` crosses folders). With ``after_id`` the order is by id; within a group (``group_id``)
+    it is by position."""
     query = _select()
     if source_id is not None:
         query = query.where(media_items.c.source_id == source_id)
@@ -150,8 +177,12 @@ def iter_items(
         query = query.where(media_items.c.path.like(_like(path_glob), escape="\\"))
     if after_id is not None:
         query = query.where(media_items.c.id > after_id)
+    if group_id is not None:
+        query = query.where(media_items.c.group_id == group_id)
     if order == "id" or after_id is not None:
         query = query.order_by(media_items.c.id)
+    elif group_id is not None:
+        query = query.order_by(sources.c.name, media_items.c.position, media_items.c.id)
     else:
         query = query.order_by(sources.c.name, media_items.c.path, media_items.c.id)
     if limit is not None and path_glob is None:

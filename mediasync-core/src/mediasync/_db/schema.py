@@ -67,7 +67,8 @@ media_items = Table(
     # The path up to its last "/" ("" at the root): what a folder's rows are fetched by.
     Column("folder", Text, nullable=False, server_default=""),
     Column("name", Text, nullable=False),
-    Column("size", BigInteger, nullable=False),
+    # Unknown for feeds that do not report it (an Instagram media's size before download).
+    Column("size", BigInteger),
     Column("mtime_us", BigInteger, nullable=False),
     Column("sha256", String(64)),
     Column("native_hash", String(200)),
@@ -80,9 +81,18 @@ media_items = Table(
     Column("first_seen_at", UTCDateTime, nullable=False),
     Column("changed_at", UTCDateTime, nullable=False),
     Column("removed_at", UTCDateTime),
-    Column("origin_id", String(200)),
-    Column("origin", JSON),
-    Column("backfilled_at", UTCDateTime),
+    # What the source says about the media beyond the file (MediaEntry's metadata fields);
+    # ``revision`` is compared by the diff, so an edited caption updates the item.
+    Column("taken_at", UTCDateTime),
+    Column("metadata", JSON(none_as_null=True)),
+    Column("revision", String(200)),
+    Column("group_id", String(500)),
+    Column("position", Integer),
+    # Where copied bytes came from (``Provenance``): what makes ``copy`` idempotent.
+    Column("provenance_type", String(100)),
+    Column("provenance_source", String(200)),
+    Column("provenance_id", String(500)),
+    Column("copied_at", UTCDateTime),
     # One active item per source identifier; removed items may share it (their history).
     Index(
         "uq_media_items_active_external_id",
@@ -96,7 +106,8 @@ media_items = Table(
     Index("ix_media_items_source_path", "source_id", "path"),
     Index("ix_media_items_source_folder", "source_id", "folder"),
     Index("ix_media_items_sha256", "sha256"),
-    Index("ix_media_items_origin_id", "origin_id"),
+    Index("ix_media_items_source_group", "source_id", "group_id"),
+    Index("ix_media_items_source_provenance", "source_id", "provenance_source", "provenance_id"),
 )
 
 source_folders = Table(
@@ -133,6 +144,7 @@ sync_runs = Table(
     Column("unchanged", Integer, nullable=False, default=0),
     Column("errors", Integer, nullable=False, default=0),
     Column("held_removals", Integer, nullable=False, default=0),
+    Column("metadata", Integer, nullable=False, default=0, server_default="0"),
     Column("error", Text),
     Index("ix_sync_runs_source_started", "source_id", "started_at"),
 )
@@ -151,26 +163,43 @@ media_events = Table(
     Index("ix_media_events_item", "item_id"),
 )
 
+publisher_accounts = Table(
+    "publisher_accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("type", String(100), nullable=False),
+    # Secrets sealed exactly like a source's (see mediasync._settings.seal_settings).
+    Column("settings", JSON, nullable=False, default=dict),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 publications = Table(
     "publications",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("item_id", Integer, ForeignKey("media_items.id", ondelete="CASCADE"), nullable=False),
-    Column("publisher", String(100), nullable=False),
-    Column("account", String(200)),
-    Column("kind", String(20), nullable=False),
+    # The account's name, kept as written: the history outlives a removed account.
+    Column("account", String(200), nullable=False),
+    Column("publisher_type", String(100), nullable=False),
+    Column("kind", String(50), nullable=False),
     Column("caption", Text),
+    # The published items, in order (a carousel has several).
+    Column("item_ids", JSON, nullable=False),
+    # account, kind and item ids in one string: "published before?" is one indexed lookup.
+    Column("request_key", String(500), nullable=False),
     Column("status", String(20), nullable=False),
-    Column("container_id", String(200)),
-    Column("remote_media_id", String(200)),
+    Column("remote_id", String(200)),
     Column("permalink", Text),
-    Column("staging_asset", Text),
-    Column("attempts", Integer, nullable=False, default=0),
     Column("error", Text),
-    Column("journal", JSON),
+    # The publisher's step results (``PublicationJournal``), each written before it goes on.
+    Column("journal", JSON, nullable=False, default=dict),
+    Column("attempts", Integer, nullable=False, default=0),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
-    Index("ix_publications_item", "item_id"),
+    Column("finished_at", UTCDateTime),
+    Index("ix_publications_request_key", "request_key"),
+    Index("ix_publications_account_created", "account", "created_at"),
 )
 
 plugin_state = Table(

@@ -31,7 +31,7 @@ from mediasync._sync.store import chunks as _chunks
 
 __all__ = ["FileRow", "FolderScan", "FolderStore", "folder_of"]
 
-FileRow = tuple[int, str, int, int]
+FileRow = tuple[int, str, int | None, int, str | None]
 """(id, external_id, size, mtime_us) of an active item: what tells an unchanged file."""
 
 
@@ -88,9 +88,9 @@ class FolderStore:
     def active_files(
         self, connection: Connection, folders: Sequence[str]
     ) -> dict[str, dict[str, list[FileRow]]]:
-        """``{folder: {name: [(id, external_id, size, mtime_us), ...]}}`` of the active items
-        in ``folders``: one query for many folders, instead of a lookup per listed path (only
-        the columns that tell an unchanged file, so that the read stays cheap).
+        """``{folder: {name: [(id, external_id, size, mtime_us, revision), ...]}}`` of the
+        active items in ``folders``: one query for many folders, instead of a lookup per listed
+        path (only the columns that tell an unchanged file, so that the read stays cheap).
 
         A name maps to a list: after a held run an item moved onto another's path shares it
         with the one it displaced until the removal is applied, and both must be compared.
@@ -102,6 +102,7 @@ class FolderStore:
             media_items.c.external_id,
             media_items.c.size,
             media_items.c.mtime_us,
+            media_items.c.revision,
         )
         found: dict[str, dict[str, list[FileRow]]] = {f: {} for f in folders}
         for chunk in _chunks(folders):
@@ -112,8 +113,12 @@ class FolderStore:
                     media_items.c.active.is_(True),
                 )
             )
-            for folder, name, item_id, external_id, size, mtime in connection.execute(query).all():
-                found[folder].setdefault(name, []).append((item_id, external_id, size, mtime))
+            for folder, name, item_id, external_id, size, mtime, revision in connection.execute(
+                query
+            ).all():
+                found[folder].setdefault(name, []).append(
+                    (item_id, external_id, size, mtime, revision)
+                )
         return found
 
     def _upsert(self, connection: Connection, rows: list[dict[str, Any]], clear: bool) -> None:

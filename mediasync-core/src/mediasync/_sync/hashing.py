@@ -88,7 +88,7 @@ class HashWorkers:
     def _local_paths(self, source: Source, entries: Sequence[MediaEntry]) -> list[str] | None:
         if self.process_count < 1 or len(entries) < PROCESS_MIN_FILES:
             return None
-        if self._processes is None and sum(e.size for e in entries) < PROCESS_MIN_BYTES:
+        if self._processes is None and sum(e.size or 0 for e in entries) < PROCESS_MIN_BYTES:
             return None
         paths: list[str] = []
         for entry in entries:

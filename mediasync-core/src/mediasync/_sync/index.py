@@ -250,6 +250,7 @@ class IndexSession(BatchWriter):
                     and entry.sha256 is None  # a source's own hash is compared by the diff
                     and row[2] == entry.size
                     and row[3] == mtime_us(entry.mtime)
+                    and entry.revision in (None, row[4])
                 ):
                     self._mark(row[0])
                     self.observed += 1
@@ -469,10 +470,12 @@ class IndexSession(BatchWriter):
                 continue
             self._mark(same.id)
             unchanged = same.size == entry.size and same.mtime_us == mtime_us(entry.mtime)
-            if unchanged and not verify and entry.sha256 in (None, same.sha256):
-                self.counts["unchanged"] += 1
-            else:
+            if not unchanged or verify or entry.sha256 not in (None, same.sha256):
                 plans.append(Plan(entry, "content", same, entry.source_id))
+            elif entry.revision not in (None, same.revision):
+                plans.append(Plan(entry, "metadata", same, entry.source_id))
+            else:
+                self.counts["unchanged"] += 1
         if not unresolved:
             return plans
         by_id = self.store.rows_by_external_id(connection, [e.source_id for e, _ in unresolved])

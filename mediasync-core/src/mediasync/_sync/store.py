@@ -40,6 +40,7 @@ _ROW_COLUMNS = (
     media_items.c.sha256,
     media_items.c.active,
     media_items.c.changed_at,
+    media_items.c.revision,
 )
 
 
@@ -48,11 +49,12 @@ class ItemRow:
     id: int
     external_id: str
     path: str
-    size: int
+    size: int | None
     mtime_us: int
     sha256: str | None
     active: bool
     changed_at: datetime
+    revision: str | None
 
 
 def chunks(values: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[Any]]:
@@ -75,16 +77,27 @@ ITEM_COLUMNS = (
     "width",
     "height",
     "duration",
-    "origin",
-    "origin_id",
 )
-"""The ``media_items`` columns that come from a listing entry, in ``entry_row`` order."""
-_INSERT_ITEM = BulkInsert(
-    media_items, ITEM_COLUMNS, ("source_id", "active", "first_seen_at", "changed_at")
+"""The ``media_items`` columns that come from a listing entry's file facts."""
+METADATA_COLUMNS = (
+    "taken_at",
+    "metadata",
+    "revision",
+    "group_id",
+    "position",
+    "provenance_type",
+    "provenance_source",
+    "provenance_id",
+    "copied_at",
 )
-_INSERT_ITEM_WITH_ID = BulkInsert(
-    media_items, ("id", *ITEM_COLUMNS), ("source_id", "active", "first_seen_at", "changed_at")
-)
+"""The columns of what a source says beside the file: written when the entry says something
+(a ``revision`` or a provenance), kept as indexed otherwise (a copy's caption survives a
+re-sync of a folder that cannot tell it)."""
+_ALL_COLUMNS = (*ITEM_COLUMNS, *METADATA_COLUMNS)
+_CONSTANTS = ("source_id", "active", "first_seen_at", "changed_at")
+_INSERT_ITEM = BulkInsert(media_items, _ALL_COLUMNS, _CONSTANTS)
+_INSERT_ITEM_WITH_ID = BulkInsert(media_items, ("id", *_ALL_COLUMNS), _CONSTANTS)
+_STATE_COLUMNS = ("active", "removed_at", "changed_at")
 _INSERT_EVENT = BulkInsert(
     media_events, ("item_id", "sync_run_id", "kind", "old_path", "new_path"), ("at",)
 )
@@ -92,10 +105,32 @@ BULK_CHUNK = 5000
 """Rows per ``executemany``: plain statements, so no placeholder limit applies."""
 
 
+def says_metadata(entry: MediaEntry) -> bool:
+    """Whether the entry's metadata columns are written (see ``METADATA_COLUMNS``)."""
+    return entry.revision is not None or entry.provenance is not None
+
+
 def entry_row(entry: MediaEntry, sha256: str | None, external_id: str) -> tuple[Any, ...]:
-    """``entry_values`` as a tuple in ``ITEM_COLUMNS`` order, for inserts."""
-    origin = dict(entry.origin) or None
-    origin_id = origin.get("id") if origin else None
+    """Every column an entry gives, in ``ITEM_COLUMNS`` then ``METADATA_COLUMNS`` order."""
+    return (*_file_row(entry, sha256, external_id), *_metadata_row(entry))
+
+
+def _metadata_row(entry: MediaEntry) -> tuple[Any, ...]:
+    provenance = entry.provenance
+    return (
+        entry.taken_at,
+        dict(entry.metadata) or None,
+        entry.revision,
+        entry.group_id,
+        entry.position,
+        None if provenance is None else provenance.source_type,
+        None if provenance is None else provenance.source,
+        None if provenance is None else provenance.source_id,
+        None if provenance is None else provenance.copied_at,
+    )
+
+
+def _file_row(entry: MediaEntry, sha256: str | None, external_id: str) -> tuple[Any, ...]:
     return (
         external_id,
         entry.path,
@@ -110,14 +145,15 @@ def entry_row(entry: MediaEntry, sha256: str | None, external_id: str) -> tuple[
         entry.width,
         entry.height,
         entry.duration,
-        origin,
-        None if origin_id is None else str(origin_id),
     )
 
 
 def entry_values(entry: MediaEntry, sha256: str | None, external_id: str) -> dict[str, Any]:
-    """The ``media_items`` columns that come from a listing entry, by name (for updates)."""
-    return dict(zip(ITEM_COLUMNS, entry_row(entry, sha256, external_id), strict=True))
+    """The columns an update of the item writes, by name: the file facts, and the metadata
+    when the entry says something about it."""
+    if says_metadata(entry):
+        return dict(zip(_ALL_COLUMNS, entry_row(entry, sha256, external_id), strict=True))
+    return dict(zip(ITEM_COLUMNS, _file_row(entry, sha256, external_id), strict=True))
 
 
 class ItemStore:
@@ -125,16 +161,15 @@ class ItemStore:
 
     def __init__(self, source_id: int) -> None:
         self.source_id = source_id
-        self._update = (
-            update(media_items)
+        self._updates: dict[tuple[str, ...], Any] = {
+            columns: update(media_items)
             .where(media_items.c.id == bindparam("b_id"))
-            .values(
-                {
-                    column: bindparam(f"b_{column}")
-                    for column in (*ITEM_COLUMNS, "active", "removed_at", "changed_at")
-                }
+            .values({column: bindparam(f"b_{column}") for column in columns})
+            for columns in (
+                (*ITEM_COLUMNS, *_STATE_COLUMNS),
+                (*_ALL_COLUMNS, *_STATE_COLUMNS),
             )
-        )
+        }
 
     def rows_at_paths(
         self, connection: Connection, paths: Sequence[str]
@@ -307,10 +342,19 @@ class ItemStore:
         return [found[external_id] for external_id in wanted]
 
     def update_items(self, connection: Connection, rows: Iterable[dict[str, Any]]) -> None:
-        """Rewrites items; each dict holds every column of ``entry_values`` plus id and state."""
-        params = [{f"b_{key}": value for key, value in row.items()} for row in rows]
-        for chunk in chunks(params):
-            connection.execute(self._update, chunk)
+        """Rewrites items; each dict holds the columns of ``entry_values`` plus id and state."""
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in rows:
+            columns = tuple(key for key in row if key != "id")
+            by_columns.setdefault(columns, []).append({f"b_{k}": v for k, v in row.items()})
+        for columns, params in by_columns.items():
+            statement = self._updates[tuple(sorted(columns, key=self._column_order))]
+            for chunk in chunks(params):
+                connection.execute(statement, chunk)
+
+    @staticmethod
+    def _column_order(column: str) -> int:
+        return (*_ALL_COLUMNS, *_STATE_COLUMNS).index(column)
 
     @staticmethod
     def release_identifiers(connection: Connection, rows: Sequence[ItemRow]) -> None:

@@ -42,8 +42,9 @@ if TYPE_CHECKING:
 
 __all__ = ["ANALYZE_MIN_ROWS", "BatchWriter", "EventSpec", "Plan", "PlanKind"]
 
-PlanKind = Literal["content", "relocate", "move", "replace", "restore", "add"]
+PlanKind = Literal["content", "metadata", "relocate", "move", "replace", "restore", "add"]
 """What a listing entry does to the index: "content" (same path and item, bytes to check),
+"metadata" (same path, item and file facts: only the source's metadata changed, not hashed),
 "relocate" (the item at another path, facts unchanged: not hashed), "move" (the item at another
 path, hashed), "replace" (the unclaimed item at its path), "restore" (a removed item's bytes
 back at its path), "add" (a new item)."""
@@ -66,7 +67,7 @@ class Plan:
     """For a deferred "add": the items at its path it may yet replace or restore."""
 
     def needs_hash(self) -> bool:
-        return self.sha256 is None and self.kind != "relocate"
+        return self.sha256 is None and self.kind not in ("relocate", "metadata")
 
 
 EventSpec = tuple[Plan | None, int | None, ChangeKind, str | None, str | None]
@@ -160,7 +161,7 @@ class BatchWriter:
         if not todo:
             return lambda: plans
         results = self.hash_workers.start(self.source, [p.entry for p in todo])
-        size = sum(p.entry.size for p in todo)
+        size = sum(p.entry.size or 0 for p in todo)
         self.hashing.update(to_hash=len(todo), bytes_to_hash=size)
 
         def hashed() -> list[Plan]:
@@ -242,6 +243,9 @@ class BatchWriter:
                 kinds.append(ChangeKind.RENAMED if same_folder else ChangeKind.MOVED)
             if content_changed and ChangeKind.RESTORED not in kinds:
                 kinds.append(ChangeKind.MODIFIED)
+            revision = entry.revision
+            if revision is not None and revision != row.revision and row.active:
+                kinds.append(ChangeKind.METADATA)
             if not kinds:
                 self.counts["unchanged"] += 1
                 if (

@@ -28,7 +28,7 @@ def list_folders(source: Source) -> list[FolderListing]:
     return list(listing)
 
 
-def _key(entry: MediaEntry) -> tuple[str, str, int, object, str | None]:
+def _key(entry: MediaEntry) -> tuple[str, str, int | None, object, str | None]:
     return (entry.source_id, entry.path, entry.size, entry.mtime, entry.mime_type)
 
 
