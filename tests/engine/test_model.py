@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from unittest import mock
 
+import attrs
 import hypothesis.strategies as st
 import pytest
 import relabelled
@@ -364,13 +365,11 @@ class FolderHistory(RuleBasedStateMachine):
         with self.app.engine.connect() as connection:
             return [Row(*row) for row in connection.execute(query)]
 
-    def _options(self, **flags: bool) -> SyncOptions:
-        return SyncOptions(
-            batch_size=self.batch_size,
-            mass_removal_share=SHARE,
-            mass_removal_min_items=FLOOR,
-            **flags,
+    def _options(self, **flags: Any) -> SyncOptions:
+        options = SyncOptions(
+            batch_size=self.batch_size, mass_removal_share=SHARE, mass_removal_min_items=FLOOR
         )
+        return attrs.evolve(options, **flags)
 
     def _sync(
         self, *, allow_mass_removal: bool, verify: bool = False, kill_after: int | None = None

@@ -14,7 +14,8 @@ from mediasync.hookspecs import hookimpl
 
 @hookimpl
 def register_sync_strategies(register: Callable[[type[Any]], None]) -> None:
-    from mediasync._sync.strategies import ChangeFeedStrategy, ScanStrategy
+    from mediasync._sync.strategies import ChangeFeedStrategy, NewestFirstStrategy, ScanStrategy
 
     register(ScanStrategy)
     register(ChangeFeedStrategy)
+    register(NewestFirstStrategy)

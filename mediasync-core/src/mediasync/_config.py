@@ -75,6 +75,11 @@ class SyncConfig:
     lease_seconds: int = attrs.field(default=120, validator=_positive)
     """How long a sync holds a source without renewing; a crashed holder's lease lapses then."""
     max_backoff_seconds: int = attrs.field(default=3600, validator=_positive)
+    reconcile_days: float = attrs.field(default=7.0, validator=_positive)
+    """How often the ``changes`` and ``newest-first`` strategies read a source whole, the only
+    time they decide removals (a feed can miss a deletion; a newest-first read never sees one)."""
+    stop_after_known: int = attrs.field(default=10, validator=_positive)
+    """``newest-first``: stop reading after this many already indexed items in a row."""
 
 
 @attrs.frozen(slots=True)

@@ -21,6 +21,7 @@ from mediasync._settings import NoSettings
 __all__ = ["ChangePage", "FolderListing", "Source"]
 
 HASH_CHUNK = 1024 * 1024
+DEFAULT_PAGE = 100
 
 
 @attrs.frozen(slots=True)
@@ -106,6 +107,22 @@ class Source(abc.ABC):
         Raises:
             SourceUnreachable: the listing cannot be completed; the engine then changes nothing.
         """
+
+    def list_pages(self) -> Iterator[Sequence[MediaEntry]]:
+        """The listing of ``list_entries`` in the source's own pages, for ``NEWEST_FIRST``.
+
+        A newest-first source yields each page as the remote API returns it, newest first, and
+        fetches the next page only when asked: the ``newest-first`` strategy stops reading
+        once it meets enough items it already indexed. The default cuts ``list_entries``.
+        """
+        page: list[MediaEntry] = []
+        for entry in self.list_entries():
+            page.append(entry)
+            if len(page) >= DEFAULT_PAGE:
+                yield page
+                page = []
+        if page:
+            yield page
 
     def list_folders(self) -> Iterator[FolderListing]:
         """The same listing as ``list_entries``, one folder at a time (``FOLDER_FINGERPRINTS``).

@@ -8,7 +8,8 @@ and writes it. Strategies never touch the database themselves.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from typing import ClassVar, Protocol
 
 from mediasync._models import Capability, MediaEntry
@@ -42,7 +43,27 @@ class SyncIndex(Protocol):
         ...
 
     def is_known(self, source_id: str) -> bool:
-        """Whether the index already holds this item (active), for newest-first feeds."""
+        """Whether the index already holds this item (active)."""
+        ...
+
+    def known(self, source_ids: Sequence[str]) -> frozenset[str]:
+        """Which of these the index holds (active): one query for a whole page of a feed."""
+        ...
+
+    @property
+    def full(self) -> bool:
+        """The run was asked to read the whole source (``sync --full``)."""
+        ...
+
+    @property
+    def reconcile_every(self) -> timedelta:
+        """How often a strategy that reads only part of a source reads it whole (config
+        ``sync.reconcile_days``): the only time it may decide removals."""
+        ...
+
+    @property
+    def stop_after_known(self) -> int:
+        """Newest-first reads stop after this many indexed items in a row (config)."""
         ...
 
     def save_cursor(self, cursor: str) -> None:

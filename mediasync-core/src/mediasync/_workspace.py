@@ -347,13 +347,15 @@ class Workspace:
         on_progress: Callable[[SyncProgress], None] | None = None,
         cancel: threading.Event | None = None,
         list_changes: int = 0,
+        full: bool = False,
     ) -> SyncReport:
         """Syncs one source now and records the run; callable from any thread.
 
         Takes the source's lease like the CLI and the worker, so one source is never synced
         twice at once. The source's own failures are on the report (``run.status``, ``run.error``),
         not raised. ``list_changes``: keep up to this many changes on the report (``changes``;
-        dry runs too), counting the rest (``unlisted_changes``).
+        dry runs too), counting the rest (``unlisted_changes``). ``full``: read the whole
+        source even where its strategy reads only what changed (and decide removals).
 
         Raises:
             UsageError: no such source. LeaseHeld: another sync of it is running (without
@@ -369,6 +371,7 @@ class Workspace:
             verify=verify,
             allow_mass_removal=allow_mass_removal,
             list_changes=list_changes,
+            full=full,
         )
         return sync_source(
             app,

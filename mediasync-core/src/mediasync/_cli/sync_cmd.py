@@ -153,6 +153,11 @@ def _progress(name: str) -> Any:
     show_default=True,
     help="At most this many changes listed (and in --json); the rest are counted.",
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Read the whole source, even where only changes or new items would be read.",
+)
 @click.option("--wait", is_flag=True, help="Wait for a running sync of the source to finish.")
 @click.option(
     "--accept-root-change", is_flag=True, help="The root was replaced on purpose: index it."
@@ -168,6 +173,7 @@ def sync_command(
     allow_mass_removal: bool,
     list_changes: bool,
     list_limit: int,
+    full: bool,
     wait: bool,
     accept_root_change: bool,
     as_json: bool,
@@ -190,6 +196,7 @@ def sync_command(
             accept_root_change=accept_root_change,
             on_progress=progress,
             list_changes=list_limit if (listing or as_json) else 0,
+            full=full,
         )
         if progress is not None:
             click.echo("\r\033[K", nl=False, err=True)

@@ -47,6 +47,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from datetime import timedelta
 from typing import Any
 
 import attrs
@@ -111,6 +112,10 @@ class SyncOptions:
     batch_size: int = 2000
     list_changes: int = 0
     """Keep up to this many changes on the report (``sync --list``); the rest are counted."""
+    full: bool = False
+    """Read the whole source, whatever the strategy would read (``sync --full``)."""
+    reconcile_every: timedelta = timedelta(days=7)
+    stop_after_known: int = 10
 
     @classmethod
     def from_config(cls, sync: SyncConfig, **flags: Any) -> SyncOptions:
@@ -118,6 +123,8 @@ class SyncOptions:
             mass_removal_share=sync.mass_removal_share,
             mass_removal_min_items=sync.mass_removal_min_items,
             batch_size=sync.batch_size,
+            reconcile_every=timedelta(days=sync.reconcile_days),
+            stop_after_known=sync.stop_after_known,
             **flags,
         )
 
@@ -398,6 +405,23 @@ class IndexSession(BatchWriter):
             with self.engine.connect() as connection:
                 rows = self.store.rows_by_external_id(connection, gone)
             self._remove(array.array("q", (row.id for row in rows.values() if row.active)))
+
+    @property
+    def full(self) -> bool:
+        return self.options.full
+
+    @property
+    def reconcile_every(self) -> timedelta:
+        return self.options.reconcile_every
+
+    @property
+    def stop_after_known(self) -> int:
+        return self.options.stop_after_known
+
+    def known(self, source_ids: Sequence[str]) -> frozenset[str]:
+        with self.engine.connect() as connection:
+            rows = self.store.rows_by_external_id(connection, list(source_ids))
+        return frozenset(key for key, row in rows.items() if row.active)
 
     def is_known(self, source_id: str) -> bool:
         query = select(

@@ -14,7 +14,14 @@ import pytest
 pytest.register_assert_rewrite(
     *(
         f"mediasync.testing.{name}"
-        for name in ("_helpers", "_source_folders", "_source_read", "_source_write", "fixtures")
+        for name in (
+            "_helpers",
+            "_source_feed",
+            "_source_folders",
+            "_source_read",
+            "_source_write",
+            "fixtures",
+        )
     )
 )
 

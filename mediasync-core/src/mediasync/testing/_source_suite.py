@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mediasync.testing._source_feed import MetadataTests, NewestFirstTests
 from mediasync.testing._source_folders import FolderListingTests
 from mediasync.testing._source_read import (
     DeclarationTests,
@@ -15,6 +16,8 @@ __all__ = ["SourceConformance"]
 
 
 class SourceConformance(  # pytest collects the last base first: declarations run first
+    NewestFirstTests,
+    MetadataTests,
     FolderListingTests,
     ChangeFeedTests,
     UploadTests,
