@@ -117,3 +117,12 @@ def test_plugins_command_works_with_a_broken_config(run: CliRun, tmp_path: Path)
     result = run(["--config", str(path), "plugins"])
     assert result.exit_code == 0
     assert "core" in result.stdout
+
+
+def test_the_readme_configuration_example_loads(tmp_path: Path) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    config = load_config(write(tmp_path / "m.toml", block), environ={})
+    assert config.sync.reconcile_days == 7
+    assert config.sync.stop_after_known == 10
+    assert config.default_source.type == "local"

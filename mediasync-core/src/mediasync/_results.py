@@ -110,6 +110,8 @@ class SyncReport:
         ]
         if counts.restored:
             parts.append(f"{counts.restored:,} restored")
+        if counts.metadata:
+            parts.append(f"{counts.metadata:,} metadata")
         parts.append(f"{counts.errors:,} errors in {self.duration:.1f}s")
         return ", ".join(parts)
 
