@@ -1,0 +1,482 @@
+"""A loopback fake of the Instagram Graph API (both login flavours) and its CDN, for httpx tests.
+
+Usage::
+
+    with FakeGraph() as graph:
+        account = graph.account("bluebottle", posts=30, stories=2)
+        token = graph.issue_token(account, age=2 * DAY)          # Instagram Login, long-lived
+        base = graph.base_url                                    # "graph.instagram.com"
+        ...  # point the plugin at base and graph.version
+        graph.post_reel(account, "new!")                         # content changes behind its back
+        graph.expire_cdn_urls()                                  # every media_url now answers 403
+        graph.set_usage(account, call_count=100)                 # next call: code 80002
+        graph.fail_next("user.media", code=190, subcode=463)    # faults on demand
+        assert graph.api_calls() == 1
+
+Three listeners on 127.0.0.1: ``base_url`` (Instagram API with Instagram Login, the
+graph.instagram.com of the docs), ``facebook_url`` (Instagram API with Facebook Login,
+graph.facebook.com) and ``cdn_url`` (the scontent CDN that ``media_url`` points at). ``calls``
+counts requests per endpoint (``me``, ``me.accounts``, ``page``, ``user``, ``user.media``,
+``user.stories``, ``media``, ``media.children``, ``refresh_access_token``, ``cdn``, and
+``node``/``edge``/``unknown`` for paths that name nothing); ``requests`` logs them with the
+token redacted from ``params`` (``RequestRecord.token`` keeps it, out of ``repr``).
+
+Documentation facts the fake follows (Meta for Developers, read for this fake):
+
+- Hosts, versions: graph.instagram.com for Instagram Login, graph.facebook.com for Facebook
+  Login (Instagram Platform "Reference"); every path starts with a version; v26.0 is the latest
+  and v20.0 the oldest available (Graph API changelog); a retired version is served as the
+  oldest available ("defaulted to the next oldest usable version", versioning guide) and the
+  ``facebook-api-version`` header says so; a version that never existed is ``2500 Unknown path
+  components``. ``/refresh_access_token`` is unversioned, as its reference shows it.
+- Instagram Login ``GET /me?fields=user_id,username``: ``id`` is the app-scoped id,
+  ``user_id`` the professional account id; the docs' sample wraps the node in ``{"data":
+  [...]}`` and so does the fake (``me_envelope=False`` gives the flat node instead).
+- Facebook Login: ``/me/accounts`` lists the user's Pages (default fields ``access_token,
+  category, name, id, tasks``) and ``/{page-id}?fields=instagram_business_account`` gives
+  ``{"instagram_business_account": {"id": …}, "id": …}``.
+- IG User Media: "a maximum of 10K of the most recently created media" (``media_cap``), stories
+  are not on it, time-based pagination with ``since``/``until`` Unix timestamps. IG User
+  Stories: only stories younger than 24 hours. IG Media fields and their omissions: see
+  ``_render``. Pagination: see ``_paging``. Errors: see ``_errors``. Usage headers and
+  throttling: see ``_usage``. CDN links: see ``_cdn``.
+- Tokens: ``access_token`` parameter or ``Authorization: Bearer`` header (the Instagram Login
+  messaging docs use the header); 190 with subcode 463 when expired, 460/458/467 when
+  invalidated, plain 190 "Cannot parse access token" when unknown or from the other flavour.
+  Refresh: at least 24 hours old, not expired, long-lived; answer ``access_token, token_type
+  ("bearer"), expires_in`` (60 days).
+
+Where the documentation is silent the fake takes the stricter reading, and says so:
+
+- an id the token may not read answers exactly as an id that does not exist (100/33
+  "Unsupported get request"), never a permission error that would confirm it exists;
+- unversioned API calls are refused (the real API would use the app's default version);
+- ``media_product_type`` is omitted on the Instagram Login host ("available for Instagram API
+  with Facebook Login only"; ``instagram_omits`` changes the set);
+- an album's own ``media_url`` is omitted; children carry no caption and no permalink;
+- cursors fail once their item is removed (documented), after ``invalidate_cursors``, and with
+  ``strict_cursors`` after any change; ``short_pages`` serves pages shorter than ``limit``;
+- ``since``/``until`` are inclusive and take Unix timestamps only;
+- a token refresh that is too early or on a short-lived token is code 100; the old token keeps
+  its own expiry; stories past 24 hours are gone by id too; CDN links last ``cdn_url_ttl``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Literal
+
+from fakes.instagram._api import AVAILABLE_VERSIONS, LATEST_VERSION, GraphApi, Settings
+from fakes.instagram._cdn import CdnSigner
+from fakes.instagram._faults import ENDPOINTS, Fault, FaultKind, Faults
+from fakes.instagram._model import (
+    DAY,
+    LONG_LIVED_SECONDS,
+    Account,
+    Clock,
+    FacebookUser,
+    GraphStore,
+    Media,
+    MediaType,
+    ProductType,
+    Token,
+)
+from fakes.instagram._render import iso_timestamp
+from fakes.instagram._server import GraphServer, RequestRecord
+from fakes.instagram._usage import Usage, UsageMeter
+
+__all__ = [
+    "AVAILABLE_VERSIONS",
+    "DAY",
+    "ENDPOINTS",
+    "LATEST_VERSION",
+    "LONG_LIVED_SECONDS",
+    "Account",
+    "FacebookUser",
+    "FakeGraph",
+    "Media",
+    "RequestRecord",
+    "Token",
+    "iso_timestamp",
+]
+
+When = float | datetime | None
+_ALBUM: tuple[MediaType, ...] = ("IMAGE", "VIDEO", "IMAGE", "IMAGE")
+
+
+class FakeGraph:
+    """The fake Graph API, its CDN, and helpers to shape accounts, tokens, usage and faults."""
+
+    def __init__(
+        self,
+        *,
+        versions: tuple[str, ...] = AVAILABLE_VERSIONS,
+        media_cap: int = 10_000,
+        default_limit: int = 25,
+        max_limit: int = 100,
+        cdn_url_ttl: float = 2 * DAY,
+        me_envelope: bool = True,
+        instagram_omits: frozenset[str] = frozenset({"media_product_type"}),
+        strict_cursors: bool = False,
+        short_pages: bool = False,
+    ) -> None:
+        self.clock = Clock()
+        self.store = GraphStore(self.clock)
+        self.cdn = CdnSigner(self.store, cdn_url_ttl)
+        self.faults = Faults()
+        settings = Settings(
+            default_limit=default_limit,
+            max_limit=max_limit,
+            media_cap=media_cap,
+            short_pages=short_pages,
+            strict_cursors=strict_cursors,
+            me_envelope=me_envelope,
+            instagram_omits=instagram_omits,
+        )
+        self.api = GraphApi(self.store, self.cdn, UsageMeter(), settings)
+        self.server = GraphServer(self.api, self.cdn, self.faults, versions)
+        self.version = versions[-1]
+        """The latest version the fake serves: what a client should put in its URLs."""
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> FakeGraph:
+        self.server.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def __enter__(self) -> FakeGraph:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """Instagram API with Instagram Login (graph.instagram.com)."""
+        return self.server.base_urls["instagram"]
+
+    @property
+    def facebook_url(self) -> str:
+        """Instagram API with Facebook Login (graph.facebook.com)."""
+        return self.server.base_urls["facebook"]
+
+    @property
+    def cdn_url(self) -> str:
+        return self.server.base_urls["cdn"]
+
+    # -- what happened -----------------------------------------------------------------------
+
+    @property
+    def calls(self) -> Counter[str]:
+        return self.server.calls
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        return self.server.requests
+
+    def api_calls(self) -> int:
+        """Requests to either API host (CDN downloads not counted)."""
+        with self.server.record_lock:
+            return sum(1 for r in self.server.requests if r.host != "cdn")
+
+    def downloads(self) -> list[RequestRecord]:
+        with self.server.record_lock:
+            return [r for r in self.server.requests if r.host == "cdn"]
+
+    def token_leaks(self) -> list[RequestRecord]:
+        """CDN requests that carried an access token: a client should never send one there."""
+        return [r for r in self.downloads() if r.token is not None]
+
+    def reset_counts(self) -> None:
+        with self.server.record_lock:
+            self.server.calls.clear()
+            self.server.requests.clear()
+
+    # -- time --------------------------------------------------------------------------------
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    def advance(self, seconds: float) -> None:
+        """Moves the fake's clock: stories age, tokens and CDN links expire, throttling lifts."""
+        self.clock.advance(seconds)
+
+    def _when(self, at: When) -> int:
+        if at is None:
+            return int(self.clock.now())
+        return int(at.timestamp() if isinstance(at, datetime) else at)
+
+    # -- accounts ----------------------------------------------------------------------------
+
+    def facebook_user(self, name: str = "Fake Person") -> FacebookUser:
+        """A Facebook user; pass it to ``account`` to let it manage several accounts' Pages."""
+        return self.store.add_facebook_user(name)
+
+    def account(
+        self,
+        username: str = "fake.account",
+        *,
+        posts: int = 0,
+        stories: int = 0,
+        name: str | None = None,
+        spacing: float = 3600.0,
+        facebook_user: FacebookUser | None = None,
+        followers: int = 0,
+    ) -> Account:
+        """An account with ``posts`` feed items, newest first, ``spacing`` seconds apart.
+
+        The mix is fixed by position: every fifth post (20%) is a carousel of two to four
+        children with a video among them, one in ten (10%) a video, alternately a feed video
+        and a reel; the rest are images. ``stories`` live stories are an hour apart.
+        """
+        account = self.store.add_account(username, name or username.title(), facebook_user)
+        account.followers_count = followers
+        now = int(self.clock.now())
+        made = [self._generated_post(account, i, now - 60 - int(i * spacing)) for i in range(posts)]
+        made += [
+            self.store.make_media(account, "IMAGE", "STORY", now - 60 - j * 3600)
+            for j in range(stories)
+        ]
+        self.store.publish_many(account, made)
+        return account
+
+    def _generated_post(self, account: Account, index: int, timestamp: int) -> Media:
+        caption = f"Post {index} on the fake Graph API #mediasync"
+        if index % 5 == 2:
+            return self._carousel(account, _ALBUM[: 2 + index % 3], caption, timestamp)
+        if index % 10 == 7:
+            product: ProductType = "REELS" if index % 20 == 17 else "FEED"
+            return self.store.make_media(
+                account,
+                "VIDEO",
+                product,
+                timestamp,
+                caption=caption,
+                shared_to_feed=True if product == "REELS" else None,
+            )
+        return self.store.make_media(account, "IMAGE", "FEED", timestamp, caption=caption)
+
+    def _carousel(
+        self,
+        account: Account,
+        kinds: Sequence[MediaType | tuple[MediaType, bytes]],
+        caption: str | None,
+        timestamp: int,
+    ) -> Media:
+        album = self.store.make_media(account, "CAROUSEL_ALBUM", "FEED", timestamp, caption=caption)
+        for kind in kinds:
+            media_type, data = kind if isinstance(kind, tuple) else (kind, None)
+            album.children.append(
+                self.store.make_media(
+                    account, media_type, "FEED", timestamp, data=data, parent_id=album.id
+                )
+            )
+        return album
+
+    def get(self, media_id: str) -> Media:
+        return self.store.media[media_id]
+
+    # -- content changes behind the client's back --------------------------------------------
+
+    def post_image(
+        self,
+        account: Account,
+        caption: str | None = None,
+        *,
+        data: bytes | None = None,
+        at: When = None,
+        alt_text: str | None = None,
+    ) -> Media:
+        media = self.store.make_media(
+            account, "IMAGE", "FEED", self._when(at), data=data, caption=caption, alt_text=alt_text
+        )
+        return self.store.publish(account, media)
+
+    def post_video(
+        self,
+        account: Account,
+        caption: str | None = None,
+        *,
+        data: bytes | None = None,
+        thumbnail: bytes | None = None,
+        at: When = None,
+    ) -> Media:
+        media = self.store.make_media(
+            account,
+            "VIDEO",
+            "FEED",
+            self._when(at),
+            data=data,
+            thumbnail=thumbnail,
+            caption=caption,
+        )
+        return self.store.publish(account, media)
+
+    def post_reel(
+        self,
+        account: Account,
+        caption: str | None = None,
+        *,
+        data: bytes | None = None,
+        thumbnail: bytes | None = None,
+        at: When = None,
+        shared_to_feed: bool = True,
+        copyrighted: bool = False,
+    ) -> Media:
+        """A reel; ``copyrighted`` ones have no ``media_url`` (licensed audio, say)."""
+        media = self.store.make_media(
+            account,
+            "VIDEO",
+            "REELS",
+            self._when(at),
+            data=data,
+            thumbnail=thumbnail,
+            caption=caption,
+            shared_to_feed=shared_to_feed,
+            copyrighted=copyrighted,
+        )
+        return self.store.publish(account, media)
+
+    def post_carousel(
+        self,
+        account: Account,
+        children: Sequence[MediaType | tuple[MediaType, bytes]] = ("IMAGE", "VIDEO", "IMAGE"),
+        caption: str | None = None,
+        *,
+        at: When = None,
+    ) -> Media:
+        """An album; each child is a type, or a ``(type, bytes)`` pair to fix its content."""
+        with self.store.lock:
+            album = self._carousel(account, children, caption, self._when(at))
+            return self.store.publish(account, album)
+
+    def post_story(
+        self,
+        account: Account,
+        media_type: MediaType = "IMAGE",
+        *,
+        data: bytes | None = None,
+        at: When = None,
+    ) -> Media:
+        """A story: on the stories edge (never on media) for 24 hours from ``at``."""
+        media = self.store.make_media(account, media_type, "STORY", self._when(at), data=data)
+        return self.store.publish(account, media)
+
+    def edit_caption(self, media: Media, caption: str | None) -> None:
+        with self.store.lock:
+            media.caption = caption
+
+    def delete_media(self, media: Media) -> None:
+        """Removes a post, reel, story or whole album (a child removes its album, as on
+        Instagram); cursors pointing at it stop working."""
+        self.store.delete(media)
+
+    def invalidate_cursors(self, account: Account) -> None:
+        """Every cursor handed out for ``account`` so far is rejected from now on."""
+        with self.store.lock:
+            account.cursor_epoch += 1
+
+    # -- CDN ---------------------------------------------------------------------------------
+
+    def expire_cdn_urls(self) -> None:
+        """Every ``media_url``/``thumbnail_url`` handed out so far answers 403 from now on."""
+        self.cdn.expire_all()
+
+    # -- tokens ------------------------------------------------------------------------------
+
+    def issue_token(
+        self,
+        owner: Account | FacebookUser,
+        *,
+        flavour: Literal["instagram", "facebook"] = "instagram",
+        age: float = 0.0,
+        expires_in: float | None = None,
+        long_lived: bool = True,
+    ) -> str:
+        """A token for ``owner``: an Account gets an Instagram Login token unless ``flavour`` is
+        ``"facebook"`` (then its Page's Facebook user's); a FacebookUser a Facebook one.
+
+        ``age`` seconds since it was issued; ``expires_in`` seconds left (default: what its
+        kind lives, 60 days long-lived or one hour short-lived, less ``age``).
+        """
+        if isinstance(owner, FacebookUser):
+            return self.store.issue_token(
+                "facebook", owner.id, age=age, expires_in=expires_in, long_lived=long_lived
+            ).value
+        if flavour == "facebook":
+            subject = owner.facebook_user_id
+            return self.store.issue_token(
+                "facebook", subject, age=age, expires_in=expires_in, long_lived=long_lived
+            ).value
+        return self.store.issue_token(
+            "instagram", owner.id, age=age, expires_in=expires_in, long_lived=long_lived
+        ).value
+
+    def token(self, value: str) -> Token:
+        """What the fake knows about a token (its owner, issue time, expiry)."""
+        return self.store.tokens[value]
+
+    def invalidate_token(self, value: str, subcode: int = 460) -> None:
+        """The token stops working with code 190 and ``subcode`` (460: password changed)."""
+        with self.store.lock:
+            self.store.tokens[value].invalid_subcode = subcode
+
+    # -- usage and faults --------------------------------------------------------------------
+
+    def set_usage(
+        self,
+        account: Account | None = None,
+        *,
+        call_count: int = 0,
+        total_time: int = 0,
+        total_cputime: int = 0,
+        per_call: int = 0,
+        regain_minutes: int = 60,
+    ) -> None:
+        """Usage percentages for ``account`` (its ``X-Business-Use-Case-Usage``) or, without
+        one, the app (``X-App-Usage``). At 100 the next request is throttled (80002 for an
+        account, 4 for the app) for ``regain_minutes`` of the fake's clock; ``per_call``
+        points are added by each request."""
+        usage = Usage(call_count, total_time, total_cputime, per_call, regain_minutes)
+        self.api.usage.set(account.id if account is not None else None, usage)
+
+    def usage_headers_after(self, calls: int) -> None:
+        """Withholds the usage headers for the first ``calls`` requests, as the docs allow."""
+        self.api.usage.headers_after = calls
+
+    def fail_next(
+        self,
+        endpoint: str = "*",
+        code: int | None = None,
+        *,
+        subcode: int | None = None,
+        times: int = 1,
+        kind: FaultKind | None = None,
+        status: int | None = None,
+        message: str | None = None,
+        delay: float = 0.5,
+        user_title: str | None = None,
+        user_msg: str | None = None,
+    ) -> None:
+        """The next ``times`` requests to ``endpoint`` (``"*"``: any API endpoint) fail.
+
+        With ``code`` (and ``subcode``) they answer that Graph error; otherwise ``kind`` says
+        how: ``"html"`` (502 page), ``"malformed"`` (cut-off JSON), ``"drop"`` (connection
+        closed; mid-body on ``"cdn"``) or ``"slow"`` (``delay`` seconds, then served).
+        ``status`` and ``message`` override the defaults; ``user_title``/``user_msg`` fill the
+        body's ``error_user_title``/``error_user_msg``.
+        """
+        chosen: FaultKind = kind or "error"
+        fault = Fault(chosen, code, subcode, status, message, delay, user_title, user_msg)
+        self.faults.add(endpoint, fault, times)
