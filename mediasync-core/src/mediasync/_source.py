@@ -83,6 +83,11 @@ class Source(abc.ABC):
     """An attrs class; cattrs structures it from ``--set`` values and stored JSON."""
     root_required: ClassVar[bool] = True
     default_strategy: ClassVar[str] = "scan"
+    hash_on_index: ClassVar[bool] = True
+    """``False``: a sync never reads the bytes to hash them, and items keep the ``sha256`` the
+    listing gives (``None`` without one). For a remote feed with ``STABLE_IDS`` whose every
+    file costs a download: identity then rests on the ids alone. A ``copy`` out of the source
+    still reads each file once, as it must."""
 
     def __init__(self, name: str, root: str | None, settings: Any) -> None:
         self.name = name

@@ -157,6 +157,8 @@ class BatchWriter:
         for plan in plans:
             if plan.sha256 is None:
                 plan.sha256 = plan.entry.sha256
+        if not self.source.hash_on_index:
+            return lambda: plans
         todo = [p for p in plans if p.needs_hash()]
         if not todo:
             return lambda: plans

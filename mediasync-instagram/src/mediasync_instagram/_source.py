@@ -1,0 +1,187 @@
+"""``InstagramSource``: an account's media, newest first, as a read-only mediasync source.
+
+A sync lists pages of ``/{ig-user-id}/media`` (carousels expanded through the ``children``
+field, one call per page) and, when enabled, the live ``/stories``. It never downloads: the
+media id is the identity, so hashing would cost a download per post for nothing. ``open``
+downloads from the ``media_url`` the listing gave (remembered for this process, so a copy right
+after a sync costs no API call per file), reading a fresh one from the media id when Instagram's
+CDN says the old one expired.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from typing import Any, BinaryIO, ClassVar
+
+from mediasync import (
+    AuthError,
+    Capability,
+    HealthCheck,
+    MediaEntry,
+    MediaKind,
+    RemoteError,
+    Source,
+    SourceError,
+    SourceUnreachable,
+)
+from mediasync_instagram._graph import GraphClient, GraphError, MissingObject
+from mediasync_instagram._media import entries_of, media_fields
+from mediasync_instagram._settings import InstagramSettings
+from mediasync_instagram._stream import ResponseStream
+
+__all__ = ["InstagramSource"]
+
+logger = logging.getLogger("mediasync.instagram")
+URL_CACHE_SIZE = 50_000
+
+
+class _MediaUrls:
+    """Media id → the ``media_url`` last listed, for this process (bounded, oldest dropped)."""
+
+    def __init__(self) -> None:
+        self._urls: OrderedDict[tuple[str, str], str] = OrderedDict()
+
+    def put(self, account: str, media_id: str, url: str) -> None:
+        self._urls[(account, media_id)] = url
+        self._urls.move_to_end((account, media_id))
+        while len(self._urls) > URL_CACHE_SIZE:
+            self._urls.popitem(last=False)
+
+    def get(self, account: str, media_id: str) -> str | None:
+        return self._urls.get((account, media_id))
+
+
+MEDIA_URLS = _MediaUrls()
+
+
+class InstagramSource(Source):
+    type_name = "instagram"
+    description = "an Instagram professional account's posts, reels, carousels and stories"
+    capabilities = frozenset(
+        {
+            Capability.LISTABLE,
+            Capability.DOWNLOADABLE,
+            Capability.STABLE_IDS,
+            Capability.NEWEST_FIRST,
+        }
+    )
+    media_kinds = frozenset({MediaKind.IMAGE, MediaKind.VIDEO})
+    Settings: ClassVar[type[Any]] = InstagramSettings
+    root_required = False
+    default_strategy = "newest-first"
+    hash_on_index = False
+
+    def __init__(self, name: str, root: str | None, settings: InstagramSettings) -> None:
+        super().__init__(name, root, settings)
+        self._client: GraphClient | None = None
+        self.notes: list[str] = []
+        """What the last listing could not read but did not fail for (stories refused)."""
+
+    @property
+    def client(self) -> GraphClient:
+        if self._client is None:
+            settings: InstagramSettings = self.settings
+            self._client = GraphClient(
+                settings.base_url,
+                settings.api_version,
+                settings.token.reveal(),
+                max_wait=settings.max_wait_seconds,
+            )
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    # -- listing -------------------------------------------------------------------------------
+
+    def list_entries(self) -> Iterator[MediaEntry]:
+        for page in self.list_pages():
+            yield from page
+
+    def list_pages(self) -> Iterator[Sequence[MediaEntry]]:
+        settings: InstagramSettings = self.settings
+        if settings.capture_stories:
+            stories = self._stories()
+            if stories:
+                yield stories
+        fields = media_fields(settings.api == "facebook")
+        for page in self.client.pages(
+            f"{settings.user_id}/media", fields=fields, limit=settings.page_size
+        ):
+            yield [self._remember(entry, url) for media in page for entry, url in entries_of(media)]
+
+    def _stories(self) -> list[MediaEntry]:
+        settings: InstagramSettings = self.settings
+        fields = media_fields(settings.api == "facebook")
+        entries: list[MediaEntry] = []
+        try:
+            for page in self.client.pages(f"{settings.user_id}/stories", fields=fields):
+                for media in page:
+                    entries += [self._remember(e, u) for e, u in entries_of(media, story=True)]
+        except GraphError as exc:
+            note = f"stories of '{self.name}' could not be read ({exc}); media read without them"
+            logger.warning("%s", note)
+            self.notes.append(note)
+            return []
+        return entries
+
+    def _remember(self, entry: MediaEntry, url: str | None) -> MediaEntry:
+        if url is not None:
+            MEDIA_URLS.put(self.name, entry.source_id, url)
+        return entry
+
+    # -- bytes ---------------------------------------------------------------------------------
+
+    def open(self, entry: MediaEntry) -> BinaryIO:
+        """The media's bytes, streamed from Instagram's CDN.
+
+        Raises:
+            SourceError: Instagram has no file for it (``unavailable``), or the media is gone.
+        """
+        if entry.metadata.get("unavailable"):
+            raise SourceError(f"{entry.path}: unavailable: {entry.metadata['unavailable']}")
+        url = MEDIA_URLS.get(self.name, entry.source_id)
+        if url is not None:
+            stream = self._download(url)
+            if stream is not None:
+                return stream
+        # Not listed in this process, or the CDN link expired: ask for a fresh one, once.
+        stream = self._download(self._fresh_url(entry))
+        if stream is None:
+            raise SourceError(f"{entry.path}: Instagram's CDN refused a fresh media_url too")
+        return stream
+
+    def _fresh_url(self, entry: MediaEntry) -> str:
+        try:
+            media = self.client.get(entry.source_id, fields="media_url")
+        except MissingObject:
+            raise SourceError(f"{entry.path}: the media is no longer on Instagram") from None
+        url = media.get("media_url")
+        if not isinstance(url, str):
+            raise SourceError(f"{entry.path}: unavailable: Instagram gives no media_url")
+        MEDIA_URLS.put(self.name, entry.source_id, url)
+        return url
+
+    def _download(self, url: str) -> BinaryIO | None:
+        """The stream, or ``None`` when the link is refused as expired (403/410)."""
+        return ResponseStream.open(self.client, url)
+
+    # -- health --------------------------------------------------------------------------------
+
+    def check(self) -> HealthCheck:
+        settings: InstagramSettings = self.settings
+        try:
+            account = self.client.get(settings.user_id, fields="id,username")
+        except AuthError as exc:
+            return HealthCheck.failed(str(exc), "reconnect: mediasync instagram connect NAME")
+        except (RemoteError, SourceUnreachable, SourceError) as exc:
+            return HealthCheck.failed(str(exc))
+        days = settings.days_left()
+        detail = f"@{account.get('username', settings.username or '?')}"
+        if days is not None:
+            detail += f", token valid {days:.0f} more days"
+        return HealthCheck(ok=True, detail=detail, expires_at=settings.expires_at)
