@@ -98,7 +98,8 @@ class SyncReport:
 
     def summary(self) -> str:
         """``+12 added, 3 moved, 1 renamed, 2 removed, 0 errors in 1.4s``: the one line that
-        the command line prints and the worker logs ("modified" and "restored" when not 0)."""
+        the command line prints and the worker logs ("modified", "restored" and "metadata"
+        when not 0)."""
         counts = self.run.counts
         parts = [f"+{counts.added:,} added"]
         if counts.modified:
