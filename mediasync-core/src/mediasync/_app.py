@@ -6,8 +6,10 @@ Built lazily, so commands that need neither configuration nor a database (``plug
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mediasync._config import AppConfig
 from mediasync._plugins import Plugins
@@ -70,7 +72,14 @@ class App:
             self.secrets,
             owner=f"source '{record.name}' ({record.type})",
         )
-        return source_type(record.name, record.root, settings)
+        source = source_type(record.name, record.root, settings)
+        source.settings_saver = functools.partial(self._save_settings, record.name)
+        return source
+
+    def _save_settings(self, name: str, changes: Mapping[str, Any]) -> None:
+        from mediasync._workspace import Workspace
+
+        Workspace(self).update_settings(name, changes)
 
     def close(self) -> None:
         if "engine" in self.__dict__:

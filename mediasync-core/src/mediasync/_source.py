@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 import hashlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, BinaryIO, ClassVar
 
 import attrs
@@ -93,6 +93,20 @@ class Source(abc.ABC):
         self.name = name
         self.root = root
         self.settings = settings
+        self.settings_saver: Callable[[Mapping[str, Any]], None] | None = None
+        """Set by mediasync on the instances it opens; see ``save_settings``."""
+
+    def save_settings(self, changes: Mapping[str, Any]) -> None:
+        """Stores changed settings of this source (a rotated token) for every later run, checked
+        and sealed like ``sources set``; ``None`` removes a key. This instance keeps its own.
+
+        Raises:
+            NotSupported: the source was not opened by mediasync (a test built it by hand).
+        """
+        saver = getattr(self, "settings_saver", None)
+        if saver is None:
+            raise NotSupported(f"source '{self.name}' was not opened by mediasync: nowhere to save")
+        saver(changes)
 
     @classmethod
     def normalize_root(cls, root: str | None) -> str | None:

@@ -71,7 +71,11 @@ class InstagramSettings:
         return _moment(self.token_issued_at)
 
     def days_left(self, now: datetime | None = None) -> float | None:
-        expires = self.expires_at
+        return self.days_until(self.token_expires_at, now)
+
+    @staticmethod
+    def days_until(expires_at: str | None, now: datetime | None = None) -> float | None:
+        expires = _moment(expires_at)
         if expires is None:
             return None
         return (expires - (now or datetime.now(UTC))).total_seconds() / 86400

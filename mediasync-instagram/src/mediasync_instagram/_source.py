@@ -13,7 +13,10 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Any, BinaryIO, ClassVar
+
+import attrs
 
 from mediasync import (
     AuthError,
@@ -22,10 +25,12 @@ from mediasync import (
     MediaEntry,
     MediaKind,
     RemoteError,
+    Secret,
     Source,
     SourceError,
     SourceUnreachable,
 )
+from mediasync_instagram._account import refresh
 from mediasync_instagram._graph import GraphClient, GraphError, MissingObject
 from mediasync_instagram._media import entries_of, media_fields
 from mediasync_instagram._settings import InstagramSettings
@@ -35,6 +40,7 @@ __all__ = ["InstagramSource"]
 
 logger = logging.getLogger("mediasync.instagram")
 URL_CACHE_SIZE = 50_000
+REFRESH_WHEN_LEFT_DAYS = 7.0
 
 
 class _MediaUrls:
@@ -103,6 +109,10 @@ class InstagramSource(Source):
             yield from page
 
     def list_pages(self) -> Iterator[Sequence[MediaEntry]]:
+        try:
+            self.refresh_token()
+        except GraphError as exc:  # the token still works: the next run tries again
+            logger.warning("source '%s': the token could not be refreshed: %s", self.name, exc)
         settings: InstagramSettings = self.settings
         if settings.capture_stories:
             stories = self._stories()
@@ -133,6 +143,42 @@ class InstagramSource(Source):
         if url is not None:
             MEDIA_URLS.put(self.name, entry.source_id, url)
         return entry
+
+    # -- the token -----------------------------------------------------------------------------
+
+    def refresh_token(self, *, force: bool = False) -> datetime | None:
+        """Refreshes the token once fewer than 7 days are left (or ``force``), stores it for
+        later runs and uses it from now on; the new expiry, or ``None`` if nothing was done
+        (not due, younger than 24 hours, or a Facebook Login token, which Meta renews itself).
+
+        Raises:
+            AuthError: the token is dead already: only reconnecting helps.
+        """
+        settings: InstagramSettings = self.settings
+        if settings.api != "instagram":
+            return None
+        left = settings.days_left()
+        if not force and (left is None or left > REFRESH_WHEN_LEFT_DAYS):
+            return None
+        renewed = refresh(self.client, settings.issued_at)
+        if renewed is None or renewed.issued_at is None or renewed.expires_at is None:
+            return None
+        changes = {
+            "token": renewed.token,
+            "token_issued_at": renewed.issued_at.isoformat(),
+            "token_expires_at": renewed.expires_at.isoformat(),
+        }
+        if not force or self.settings_saver is not None:
+            self.save_settings(changes)
+        self.settings = attrs.evolve(
+            settings,
+            token=Secret(renewed.token),
+            token_issued_at=changes["token_issued_at"],
+            token_expires_at=changes["token_expires_at"],
+        )
+        self.close()  # the next call builds a client with the new token
+        logger.info("source '%s': token refreshed, valid until %s", self.name, renewed.expires_at)
+        return renewed.expires_at
 
     # -- bytes ---------------------------------------------------------------------------------
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from mediasync import Source, hookimpl
+
+if TYPE_CHECKING:
+    import click
 
 
 @hookimpl
@@ -12,3 +16,10 @@ def register_sources(register: Callable[[type[Source]], None]) -> None:
     from mediasync_instagram._source import InstagramSource
 
     register(InstagramSource)
+
+
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    from mediasync_instagram._commands import instagram_group
+
+    cli.add_command(instagram_group)
