@@ -14,7 +14,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any, BinaryIO, ClassVar
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
 
 import attrs
 
@@ -30,11 +30,11 @@ from mediasync import (
     SourceError,
     SourceUnreachable,
 )
-from mediasync_instagram._account import refresh
-from mediasync_instagram._graph import GraphClient, GraphError, MissingObject
 from mediasync_instagram._media import entries_of, media_fields
 from mediasync_instagram._settings import InstagramSettings
-from mediasync_instagram._stream import ResponseStream
+
+if TYPE_CHECKING:  # httpx is imported when a source is used, not when mediasync starts
+    from mediasync_instagram._graph import GraphClient
 
 __all__ = ["InstagramSource"]
 
@@ -87,6 +87,8 @@ class InstagramSource(Source):
 
     @property
     def client(self) -> GraphClient:
+        from mediasync_instagram._graph import GraphClient
+
         if self._client is None:
             settings: InstagramSettings = self.settings
             self._client = GraphClient(
@@ -109,6 +111,8 @@ class InstagramSource(Source):
             yield from page
 
     def list_pages(self) -> Iterator[Sequence[MediaEntry]]:
+        from mediasync_instagram._graph import GraphError
+
         try:
             self.refresh_token()
         except GraphError as exc:  # the token still works: the next run tries again
@@ -125,6 +129,8 @@ class InstagramSource(Source):
             yield [self._remember(entry, url) for media in page for entry, url in entries_of(media)]
 
     def _stories(self) -> list[MediaEntry]:
+        from mediasync_instagram._graph import GraphError
+
         settings: InstagramSettings = self.settings
         fields = media_fields(settings.api == "facebook")
         entries: list[MediaEntry] = []
@@ -154,6 +160,8 @@ class InstagramSource(Source):
         Raises:
             AuthError: the token is dead already: only reconnecting helps.
         """
+        from mediasync_instagram._account import refresh
+
         settings: InstagramSettings = self.settings
         if settings.api != "instagram":
             return None
@@ -202,6 +210,8 @@ class InstagramSource(Source):
         return stream
 
     def _fresh_url(self, entry: MediaEntry) -> str:
+        from mediasync_instagram._graph import MissingObject
+
         try:
             media = self.client.get(entry.source_id, fields="media_url")
         except MissingObject:
@@ -214,6 +224,8 @@ class InstagramSource(Source):
 
     def _download(self, url: str) -> BinaryIO | None:
         """The stream, or ``None`` when the link is refused as expired (403/410)."""
+        from mediasync_instagram._stream import ResponseStream
+
         return ResponseStream.open(self.client, url)
 
     # -- health --------------------------------------------------------------------------------
