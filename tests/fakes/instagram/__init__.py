@@ -13,13 +13,25 @@ Usage::
         graph.fail_next("user.media", code=190, subcode=463)    # faults on demand
         assert graph.api_calls() == 1
 
+    Publishing (a client creates containers, polls them, publishes them over HTTP)::
+
+        graph.set_processing_polls(2, "VIDEO")          # videos answer IN_PROGRESS twice
+        graph.fail_processing(2207026)                  # the next container ends in ERROR
+        graph.crash_after_publish()                     # media made, the answer never sent
+        graph.set_publishing_quota(3); graph.set_quota_usage(account, 3)
+        [fetch.url for fetch in graph.fetches()]        # what Instagram downloaded
+        graph.containers(account)[-1].status_code(graph.now())
+        graph.published(account)[-1].caption
+
 Three listeners on 127.0.0.1: ``base_url`` (Instagram API with Instagram Login, the
 graph.instagram.com of the docs), ``facebook_url`` (Instagram API with Facebook Login,
 graph.facebook.com) and ``cdn_url`` (the scontent CDN that ``media_url`` points at). ``calls``
 counts requests per endpoint (``me``, ``me.accounts``, ``page``, ``user``, ``user.media``,
-``user.stories``, ``media``, ``media.children``, ``refresh_access_token``, ``cdn``, and
-``node``/``edge``/``unknown`` for paths that name nothing); ``requests`` logs them with the
-token redacted from ``params`` (``RequestRecord.token`` keeps it, out of ``repr``).
+``user.stories``, ``media``, ``media.children``, ``refresh_access_token``, the publishing
+endpoints ``user.media.create``, ``container``, ``media_publish``, ``content_publishing_limit``,
+``cdn``, and ``node``/``edge``/``unknown`` for paths that name nothing); ``requests`` logs them
+with the token redacted from ``params`` (``RequestRecord.token`` keeps it, out of ``repr``;
+``RequestRecord.body`` holds the parameters that came in a form or JSON body).
 
 Documentation facts the fake follows (Meta for Developers, read for this fake):
 
@@ -45,6 +57,15 @@ Documentation facts the fake follows (Meta for Developers, read for this fake):
   invalidated, plain 190 "Cannot parse access token" when unknown or from the other flavour.
   Refresh: at least 24 hours old, not expired, long-lived; answer ``access_token, token_type
   ("bearer"), expires_in`` (60 days).
+- Content publishing (Content Publishing guide; IG User Media, IG Container, IG User Media
+  Publish, IG User Content Publishing Limit references; Error Codes), on both hosts: containers
+  for an image, a reel, a story, carousel items and a carousel (``_container_spec``), Instagram
+  really downloading the URLs it is given and judging the bytes (``_fetch``, ``_media_bytes``):
+  images while the container is created, videos when processing completes; ``status_code``
+  moving from ``IN_PROGRESS`` to ``FINISHED`` or ``ERROR``, ``EXPIRED`` after 24 hours,
+  ``PUBLISHED`` (``_containers``); ``media_publish`` and the rolling 24-hour quota
+  (``_publishing``); the documented codes and subcodes (``_errors.PUBLISHING_ERRORS``).
+  Parameters come in the query string, a form body or a JSON body (``_params``).
 
 Where the documentation is silent the fake takes the stricter reading, and says so:
 
@@ -58,7 +79,16 @@ Where the documentation is silent the fake takes the stricter reading, and says 
   ``strict_cursors`` after any change; ``short_pages`` serves pages shorter than ``limit``;
 - ``since``/``until`` are inclusive and take Unix timestamps only;
 - a token refresh that is too early or on a short-lived token is code 100; the old token keeps
-  its own expiry; stories past 24 hours are gone by id too; CDN links last ``cdn_url_ttl``.
+  its own expiry; stories past 24 hours are gone by id too; CDN links last ``cdn_url_ttl``;
+- publishing: only loopback ``http`` URLs are fetched, redirects are failures, a fetched answer
+  must say ``image/*`` or ``video/*``; parameters that do not apply to a container's kind, or that
+  the reference does not list, are refused; a container is published once (a second
+  ``media_publish`` is 24/2207008, never a second post); processing moves on with status reads
+  (``processing_polls``: by default an image answers ``IN_PROGRESS`` once, a video three times,
+  a carousel once), not with ``media_publish`` attempts; the quota defaults to 50 (the guide
+  says 100, the two references 50). Not modelled: the 400-containers-a-day limit (no error is
+  documented), resumable uploads, tags, locations, video codecs and durations. Each module's
+  docstring lists its own readings.
 """
 
 from __future__ import annotations
@@ -71,7 +101,9 @@ from typing import Literal
 
 from fakes.instagram._api import AVAILABLE_VERSIONS, LATEST_VERSION, GraphApi, Settings
 from fakes.instagram._cdn import CdnSigner
+from fakes.instagram._containers import Container, Publication
 from fakes.instagram._faults import ENDPOINTS, Fault, FaultKind, Faults
+from fakes.instagram._fetch import Fetcher, FetchRecord
 from fakes.instagram._model import (
     DAY,
     LONG_LIVED_SECONDS,
@@ -84,6 +116,7 @@ from fakes.instagram._model import (
     ProductType,
     Token,
 )
+from fakes.instagram._publishing import DEFAULT_QUOTA, ProcessingKind, Publishing
 from fakes.instagram._render import iso_timestamp
 from fakes.instagram._server import GraphServer, RequestRecord
 from fakes.instagram._usage import Usage, UsageMeter
@@ -95,9 +128,12 @@ __all__ = [
     "LATEST_VERSION",
     "LONG_LIVED_SECONDS",
     "Account",
+    "Container",
     "FacebookUser",
     "FakeGraph",
+    "FetchRecord",
     "Media",
+    "ProcessingKind",
     "RequestRecord",
     "Token",
     "iso_timestamp",
@@ -122,11 +158,18 @@ class FakeGraph:
         instagram_omits: frozenset[str] = frozenset({"media_product_type"}),
         strict_cursors: bool = False,
         short_pages: bool = False,
+        processing_polls: dict[ProcessingKind, int] | None = None,
+        publishing_quota: int = DEFAULT_QUOTA,
+        fetch_timeout: float = 5.0,
     ) -> None:
         self.clock = Clock()
         self.store = GraphStore(self.clock)
         self.cdn = CdnSigner(self.store, cdn_url_ttl)
         self.faults = Faults()
+        self.fetcher = Fetcher(self.clock.now, fetch_timeout)
+        self.publishing = Publishing(
+            self.store, self.fetcher, processing_polls or {}, publishing_quota
+        )
         settings = Settings(
             default_limit=default_limit,
             max_limit=max_limit,
@@ -136,7 +179,7 @@ class FakeGraph:
             me_envelope=me_envelope,
             instagram_omits=instagram_omits,
         )
-        self.api = GraphApi(self.store, self.cdn, UsageMeter(), settings)
+        self.api = GraphApi(self.store, self.cdn, UsageMeter(), settings, self.publishing)
         self.server = GraphServer(self.api, self.cdn, self.faults, versions)
         self.version = versions[-1]
         """The latest version the fake serves: what a client should put in its URLs."""
@@ -432,6 +475,64 @@ class FakeGraph:
         with self.store.lock:
             self.store.tokens[value].invalid_subcode = subcode
 
+    # -- content publishing ------------------------------------------------------------------
+
+    def containers(self, account: Account | None = None) -> list[Container]:
+        """Containers created so far (``account``'s only, if given), oldest first."""
+        with self.store.lock:
+            made = list(self.store.containers.values())
+        return [c for c in made if account is None or c.account_id == account.id]
+
+    def container(self, container_id: str) -> Container:
+        return self.store.containers[container_id]
+
+    def published(self, account: Account) -> list[Media]:
+        """The media ``account`` published through ``media_publish``, in the order published."""
+        with self.store.lock:
+            done = self.store.publications.get(account.id, [])
+            return [self.store.media[p.media_id] for p in done if p.media_id in self.store.media]
+
+    def fetches(self) -> list[FetchRecord]:
+        """Every download Instagram attempted (image, video, reel cover), in order."""
+        return self.fetcher.records()
+
+    def set_processing_polls(self, polls: int, kind: ProcessingKind | None = None) -> None:
+        """Containers created from now on answer ``IN_PROGRESS`` to ``polls`` status reads
+        before completing: all of them, or only ``IMAGE``, ``VIDEO`` or ``CAROUSEL`` ones."""
+        with self.store.lock:
+            for each in [kind] if kind is not None else list(self.publishing.polls):
+                self.publishing.polls[each] = polls
+
+    def script_polls(self, container_id: str, polls: int) -> None:
+        """``container_id`` answers ``IN_PROGRESS`` to ``polls`` more status reads."""
+        with self.store.lock:
+            self.store.containers[container_id].polls_left = polls
+
+    def fail_processing(self, subcode: int, container_id: str | None = None) -> None:
+        """Processing of ``container_id`` (or of the next container created) ends in ``ERROR``
+        with ``subcode`` (2207026 unsupported video, 2207053 unknown upload error…)."""
+        self.publishing.fail_processing(subcode, container_id)
+
+    def set_publishing_quota(self, total: int) -> None:
+        """``quota_total``: publications allowed per account in any 24 hours."""
+        with self.store.lock:
+            self.publishing.quota_total = total
+
+    def set_quota_usage(self, account: Account, used: int, *, at: When = None) -> None:
+        """Replaces ``account``'s publishing history with ``used`` publications made ``at`` (now
+        by default; they count for 24 hours from then). They name no media."""
+        if at is None:
+            when = self.clock.now()
+        else:
+            when = at.timestamp() if isinstance(at, datetime) else float(at)
+        with self.store.lock:
+            self.store.publications[account.id] = [Publication(when, "", "")] * used
+
+    def crash_after_publish(self, times: int = 1) -> None:
+        """The next ``times`` ``media_publish`` calls publish, then close the connection
+        without an answer: the media exists, the client never heard of it."""
+        self.fail_next("media_publish", kind="crash", times=times)
+
     # -- usage and faults --------------------------------------------------------------------
 
     def set_usage(
@@ -471,9 +572,11 @@ class FakeGraph:
     ) -> None:
         """The next ``times`` requests to ``endpoint`` (``"*"``: any API endpoint) fail.
 
-        With ``code`` (and ``subcode``) they answer that Graph error; otherwise ``kind`` says
-        how: ``"html"`` (502 page), ``"malformed"`` (cut-off JSON), ``"drop"`` (connection
-        closed; mid-body on ``"cdn"``) or ``"slow"`` (``delay`` seconds, then served).
+        With ``code`` (and ``subcode``) they answer that Graph error (a publishing subcode such
+        as 2207051 brings its documented code and messages; a throttling code its usage
+        headers); otherwise ``kind`` says how: ``"html"`` (502 page), ``"malformed"`` (cut-off
+        JSON), ``"drop"`` (connection closed; mid-body on ``"cdn"``), ``"slow"`` (``delay``
+        seconds, then served) or ``"crash"`` (served, then the connection closes unanswered).
         ``status`` and ``message`` override the defaults; ``user_title``/``user_msg`` fill the
         body's ``error_user_title``/``error_user_msg``.
         """

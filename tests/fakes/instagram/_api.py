@@ -4,7 +4,10 @@ Instagram API with Instagram Login (graph.instagram.com): ``/me``, ``/{ig-user-i
 ``/{ig-user-id}/media``, ``/{ig-user-id}/stories`` (``me`` works in place of the id),
 ``/{media-id}``, ``/{media-id}/children`` and ``/refresh_access_token``. Instagram API with
 Facebook Login (graph.facebook.com): ``/me``, ``/me/accounts``, ``/{page-id}`` and the same IG
-User and IG Media nodes. Every call but the token refresh carries a version prefix.
+User and IG Media nodes. Both serve content publishing (see ``_publishing``): ``POST
+/{ig-user-id}/media``, ``GET /{container-id}``, ``POST /{ig-user-id}/media_publish`` and ``GET
+/{ig-user-id}/content_publishing_limit``. Every call but the token refresh carries a version
+prefix; each endpoint answers one method, any other is an "Unsupported … request".
 """
 
 from __future__ import annotations
@@ -28,12 +31,14 @@ from fakes.instagram._errors import (
 from fakes.instagram._fields import Fields, parse_fields
 from fakes.instagram._model import DAY, LONG_LIVED_SECONDS, Account, GraphStore, Media, Token
 from fakes.instagram._paging import CursorCodec, paginate
+from fakes.instagram._publishing import Publishing
 from fakes.instagram._render import FACEBOOK_USER_DEFAULT, ID_ONLY, PAGE_DEFAULT, Renderer
 from fakes.instagram._usage import UsageMeter
 
 __all__ = [
     "AVAILABLE_VERSIONS",
     "LATEST_VERSION",
+    "PUBLISHING_ENDPOINTS",
     "Call",
     "GraphApi",
     "Route",
@@ -97,6 +102,22 @@ class Route:
     endpoint: str
     node: str | None = None
     edge: str | None = None
+    method: str = "GET"
+    """The one HTTP method the endpoint serves."""
+
+
+PUBLISHING_ENDPOINTS = frozenset(
+    {"user.media.create", "container", "media_publish", "content_publishing_limit"}
+)
+_EDGES: dict[tuple[str, str], dict[str, str]] = {
+    ("user", "media"): {"GET": "user.media", "POST": "user.media.create"},
+    ("user", "stories"): {"GET": "user.stories"},
+    ("user", "media_publish"): {"POST": "media_publish"},
+    ("user", "content_publishing_limit"): {"GET": "content_publishing_limit"},
+    ("media", "children"): {"GET": "media.children"},
+    ("facebook_user", "accounts"): {"GET": "me.accounts"},
+}
+"""(node kind, edge) → the endpoint each method reaches."""
 
 
 class GraphApi:
@@ -106,11 +127,13 @@ class GraphApi:
         cdn: CdnSigner,
         usage: UsageMeter,
         settings: Settings,
+        publishing: Publishing,
     ) -> None:
         self.store = store
         self.cdn = cdn
         self.usage = usage
         self.settings = settings
+        self.publishing = publishing
         self.cursors = CursorCodec()
         self.renderers = {
             host: Renderer(store, cdn, host, settings.instagram_omits)
@@ -119,7 +142,7 @@ class GraphApi:
 
     # -- routing -----------------------------------------------------------------------------
 
-    def route(self, host: Host, segments: list[str]) -> Route:
+    def route(self, host: Host, segments: list[str], method: str = "GET") -> Route:
         """The endpoint a path names (ids looked up, so counters say what was asked for)."""
         if host == "instagram" and segments == ["refresh_access_token"]:
             return Route("refresh_access_token")
@@ -134,19 +157,19 @@ class GraphApi:
                 kind = "user"
             elif node in store.media:
                 kind = "media"
+            elif node in store.containers:
+                kind = "container"
             elif host == "facebook" and node in store.pages:
                 kind = "page"
             else:
                 return Route("node", node, edge)
         if edge is None:
             return Route("me" if node == "me" else kind, node)
-        endpoint = {
-            ("user", "media"): "user.media",
-            ("user", "stories"): "user.stories",
-            ("media", "children"): "media.children",
-            ("facebook_user", "accounts"): "me.accounts",
-        }.get((kind, edge), "edge")
-        return Route(endpoint, node, edge)
+        methods = _EDGES.get((kind, edge))
+        if methods is None:
+            return Route("edge", node, edge)
+        served = method if method in methods else next(iter(methods))
+        return Route(methods[served], node, edge, served)
 
     # -- serving -----------------------------------------------------------------------------
 
@@ -165,6 +188,9 @@ class GraphApi:
             headers.update(usage_headers)
             if throttled is not None:
                 raise throttled
+            if route.endpoint in PUBLISHING_ENDPOINTS:
+                assert account is not None
+                return 200, self._publish(call, route, account), headers
             return 200, self._dispatch(call, route, token, account), headers
         except GraphError as error:
             return error.status, error.body(), headers
@@ -202,13 +228,32 @@ class GraphApi:
                 return None
             account = store.account_for(node, call.host)
             if account is None:
-                media = store.media.get(node)
-                if media is None or not store.readable(media):
-                    raise unsupported_request(node)
-                account = store.accounts[media.account_id]
+                account = self._owner_of(node)
             if account.id not in store.visible_accounts(token):
                 raise unsupported_request(node)
             return account
+
+    def _owner_of(self, node: str) -> Account:
+        """The account whose media or container ``node`` is (100/33 when there is none)."""
+        store = self.store
+        container = store.containers.get(node)
+        if container is not None:
+            return store.accounts[container.account_id]
+        media = store.media.get(node)
+        if media is None or not store.readable(media):
+            raise unsupported_request(node)
+        return store.accounts[media.account_id]
+
+    def throttle_headers(self, call: Call, route: Route, code: int) -> dict[str, str]:
+        """The usage headers an injected throttling error ``code`` comes with."""
+        account: Account | None = None
+        token = self.store.tokens.get(call.token or "")
+        if token is not None:
+            try:
+                account = self._account_of(call, route, token)
+            except GraphError:
+                account = None
+        return self.usage.limit_headers(code, account.id if account is not None else None)
 
     def _page_visible(self, page_id: str, token: Token) -> bool:
         user = self.store.facebook_users.get(token.subject)
@@ -250,6 +295,19 @@ class GraphApi:
             kids = [kid for kid in media.children if not kid.deleted]
             fields = self._fields(call, ID_ONLY)
             return {"data": [render.media(kid, fields) for kid in kids]}
+
+    def _publish(self, call: Call, route: Route, account: Account) -> dict[str, Any]:
+        """Publishing endpoints take the store's lock themselves: they fetch media without it."""
+        publishing = self.publishing
+        shadow = "Shadow" if call.host == "facebook" else ""
+        if route.endpoint == "user.media.create":
+            return publishing.create(call.params, account)
+        if route.endpoint == "media_publish":
+            return publishing.publish(call.params, account)
+        if route.endpoint == "content_publishing_limit":
+            node_type = f"{shadow}IGUserContentPublishingLimit"
+            return publishing.limit(call.params, account, node_type)
+        return publishing.status(route.node or "", call.params, f"{shadow}IGMediaBuilder")
 
     def _feed(self, call: Call, account: Account) -> list[Media]:
         """The newest ``media_cap`` feed posts and reels, then the ``since``/``until`` window.

@@ -5,18 +5,29 @@ error-handling) and the Instagram Platform "Error Codes" page: ``{"error": {"mes
 "code", "error_subcode", "is_transient", "error_user_title", "error_user_msg", "fbtrace_id"}}``.
 ``error_subcode`` and the two user-facing fields appear only when set; ``is_transient`` always.
 Messages are the ones the API is known to send where the documentation gives none.
+
+Content publishing errors (``PUBLISHING_ERRORS``) come from the "Error Codes" table of the
+Instagram Platform: each subcode with its code, HTTP 400, and its "User Message" as
+``error_user_msg`` (placeholders filled in), as the page's sample does for 36000/2207004 ("The image
+size is too large.", title "Image size too large"). A subcode from that table picks its row
+whatever the code, so ``error_for_code(4, 2207051)`` is the spam block (not transient), never the
+throttling that code 4 alone means.
 """
 
 from __future__ import annotations
 
 import secrets
 import time
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "PUBLISHING_ERRORS",
     "THROTTLE_CODES",
     "TRANSIENT_CODES",
     "GraphError",
+    "MediaRejected",
+    "PublishingError",
     "error_for_code",
     "invalid_cursor",
     "invalid_parameter",
@@ -24,6 +35,7 @@ __all__ = [
     "missing_token",
     "nonexisting_field",
     "not_implemented",
+    "publishing_error",
     "token_error",
     "trace_id",
     "unknown_path",
@@ -62,6 +74,130 @@ _TOKEN_SUBCODES: dict[int, str] = {
     467: "Error validating access token: The session is invalid because the user logged out.",
 }
 """The authentication subcodes of the error guide, each with the message the API sends."""
+
+
+@dataclass(frozen=True)
+class PublishingError:
+    """One row of the Error Codes table: ``user_msg`` is the documented User Message."""
+
+    code: int
+    message: str
+    title: str
+    user_msg: str
+    transient: bool = False
+
+
+PUBLISHING_ERRORS: dict[int, PublishingError] = {
+    2207001: PublishingError(
+        -1, "An unexpected error has occurred.", "Instagram server error",
+        "Instagram server error. Try again.", True,
+    ),
+    2207003: PublishingError(
+        -2, "Timeout while downloading the media.", "Media download has failed.",
+        "It takes too long to download the media.", True,
+    ),
+    2207020: PublishingError(
+        -2, "The media has expired.", "Media expired",
+        "The media you are trying to access has expired. Please try to upload again.",
+    ),
+    2207032: PublishingError(
+        -1, "Create media fail", "Create media failed",
+        "Create media fail, please try to re-create media", True,
+    ),
+    2207053: PublishingError(
+        -1, "Unknown upload error", "Upload failed", "unknown upload error", True,
+    ),
+    2207057: PublishingError(
+        1, "Invalid thumbnail offset", "Thumbnail offset out of bounds",
+        "Thumbnail offset must be greater than or equal to 0 and less than video duration, "
+        "i.e. {video_length}",
+    ),
+    2207051: PublishingError(
+        4, "Application request limit reached", "Action is blocked",
+        "We restrict certain activity to protect our community. Tell us if you think we made a "
+        "mistake.",
+    ),
+    2207042: PublishingError(
+        9, "The publishing limit has been reached.", "Publishing limit reached",
+        "You reached maximum number of posts that is allowed to be published by Content "
+        "Publishing API.",
+    ),
+    2207006: PublishingError(
+        24, "The requested resource does not exist", "Media not found",
+        "The media with {media_id} cannot be found",
+    ),
+    2207008: PublishingError(
+        24, "The requested resource does not exist", "Media builder not found",
+        "The media builder with creation id = {creation_id} does not exist or has been expired.",
+        True,
+    ),
+    2207050: PublishingError(
+        25, "The Instagram account is restricted.", "Restricted account",
+        "The Instagram account is restricted.",
+    ),
+    2207023: PublishingError(
+        100, "Invalid parameter", "Unknown media type", "The media type {media_type} is unknown.",
+    ),
+    2207028: PublishingError(
+        100, "Invalid parameter", "Carousel validation failed",
+        "Your post won't work as a carousel. Carousels need at least 2 photos/videos and no more "
+        "than 10 photos/videos.",
+    ),
+    2207040: PublishingError(
+        100, "Invalid parameter", "Too many tags",
+        "Cannot use more than {max_tags} tags per created media.",
+    ),
+    2207026: PublishingError(
+        352, "The video file you selected is in a format that we don't support.",
+        "Unsupported format",
+        "The video format is not supported. Please check spec for supported {video} format",
+    ),
+    2207052: PublishingError(
+        9004, "Only photo or video can be accepted as media type.", "Media download has failed.",
+        "The media could not be fetched from this uri: {uri}",
+    ),
+    2207027: PublishingError(
+        9007, "Media ID is not available", "Media Not Ready",
+        "The media is not ready for publishing, please wait for a moment",
+    ),
+    2207004: PublishingError(
+        36000, "The image size is too large.", "Image size too large",
+        "The image is too large to download. It should be less than {size}.",
+    ),
+    2207005: PublishingError(
+        36001, "The image format is not supported.", "Unsupported image format",
+        "The image format {image_format} is not supported. Supported formats are: {formats}.",
+    ),
+    2207009: PublishingError(
+        36003, "The aspect ratio is not supported.", "Cannot publish image",
+        "The submitted image with aspect ratio {ratio} cannot be published. Please submit an "
+        "image with a valid aspect ratio.",
+    ),
+    2207010: PublishingError(
+        36004, "The caption is too long.", "Caption too long",
+        "The submitted image's caption was {length} characters long. The maximum number of "
+        "characters permitted for a caption is {maximum}. Please submit media with a shorter "
+        "caption.",
+    ),
+}  # fmt: skip
+"""Instagram Platform "Error Codes": subcode → code, message, user title, User Message."""
+
+_PLACEHOLDERS = {
+    "video_length": "the video duration",
+    "media_id": "this id",
+    "creation_id": "this id",
+    "media_type": "given",
+    "max_tags": "20",
+    "video": "video",
+    "uri": "the given uri",
+    "size": "8 MiB",
+    "image_format": "given",
+    "formats": "jpeg",
+    "ratio": "given",
+    "length": "too many",
+    "maximum": "2200",
+}
+"""What a placeholder says when a test injects the error without the value it names."""
 
 
 def trace_id() -> str:
@@ -107,6 +243,51 @@ class GraphError(Exception):
         return {"error": error}
 
 
+def publishing_error(
+    subcode: int,
+    *,
+    code: int | None = None,
+    status: int | None = None,
+    message: str | None = None,
+    **values: object,
+) -> GraphError:
+    """The Error Codes row for ``subcode``, its User Message filled with ``values``."""
+    return _publishing_error(subcode, values, code=code, status=status, message=message)
+
+
+def _publishing_error(
+    subcode: int,
+    values: dict[str, object],
+    *,
+    code: int | None = None,
+    status: int | None = None,
+    message: str | None = None,
+) -> GraphError:
+    row = PUBLISHING_ERRORS[subcode]
+    filled = {**_PLACEHOLDERS, **{key: str(value) for key, value in values.items()}}
+    return GraphError(
+        status or 400,
+        message or row.message,
+        code=row.code if code is None else code,
+        subcode=subcode,
+        is_transient=row.transient,
+        user_title=row.title,
+        user_msg=row.user_msg.format_map(filled),
+    )
+
+
+class MediaRejected(Exception):
+    """Instagram refused media it fetched (or could not fetch): one Error Codes subcode."""
+
+    def __init__(self, subcode: int, **values: object) -> None:
+        super().__init__(subcode)
+        self.subcode = subcode
+        self.values = values
+
+    def error(self) -> GraphError:
+        return _publishing_error(self.subcode, self.values)
+
+
 def error_for_code(
     code: int,
     subcode: int | None = None,
@@ -117,8 +298,12 @@ def error_for_code(
     user_msg: str | None = None,
 ) -> GraphError:
     """The body the API sends for ``code`` (and ``subcode``), for faults injected by a test."""
-    error = _error_for_code(code, subcode, status=status, message=message)
-    error.user_title, error.user_msg = user_title, user_msg
+    if subcode in PUBLISHING_ERRORS:
+        error = publishing_error(subcode, code=code, status=status, message=message)
+    else:
+        error = _error_for_code(code, subcode, status=status, message=message)
+    error.user_title = user_title if user_title is not None else error.user_title
+    error.user_msg = user_msg if user_msg is not None else error.user_msg
     return error
 
 

@@ -8,7 +8,9 @@ Kinds:
 - ``"malformed"``: status 200 with a JSON body cut off half-way;
 - ``"drop"``: the connection closes: before any response on the API, half-way through the body
   on the CDN (the ``Content-Length`` promised in full);
-- ``"slow"``: the response waits ``delay`` seconds, then is served normally.
+- ``"slow"``: the response waits ``delay`` seconds, then is served normally;
+- ``"crash"``: the request is served in full (a ``media_publish`` creates the media), then the
+  connection closes before the response: the client never learns what happened.
 
 Endpoints are the names in ``ENDPOINTS``; ``"*"`` matches every API endpoint (not the CDN).
 """
@@ -22,7 +24,7 @@ from typing import Literal
 
 __all__ = ["ENDPOINTS", "Fault", "FaultKind", "Faults"]
 
-FaultKind = Literal["error", "html", "malformed", "drop", "slow"]
+FaultKind = Literal["error", "html", "malformed", "drop", "slow", "crash"]
 
 ENDPOINTS = frozenset(
     {
@@ -35,6 +37,10 @@ ENDPOINTS = frozenset(
         "media",
         "media.children",
         "refresh_access_token",
+        "user.media.create",
+        "container",
+        "media_publish",
+        "content_publishing_limit",
         "cdn",
     }
 )

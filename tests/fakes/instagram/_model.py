@@ -1,4 +1,4 @@
-"""The fake's state: accounts and their media, Facebook users and Pages, tokens, a clock.
+"""The fake's state: accounts and their media, containers, Facebook users, Pages, tokens, a clock.
 
 Everything sits in memory behind one re-entrant lock. The clock is real time plus an offset a
 test moves with ``advance``, so stories age out, tokens expire and CDN URLs lapse without
@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from media_factory import jpeg_bytes, mp4_bytes
+
+from fakes.instagram._containers import Container, Publication
 
 __all__ = [
     "DAY",
@@ -156,6 +158,9 @@ class GraphStore:
         self.pages: dict[str, Page] = {}
         self.facebook_users: dict[str, FacebookUser] = {}
         self.tokens: dict[str, Token] = {}
+        self.containers: dict[str, Container] = {}
+        self.publications: dict[str, list[Publication]] = {}
+        """Per account id, every successful ``media_publish`` in order."""
         self._counter = itertools.count(1)
 
     # -- ids ---------------------------------------------------------------------------------
@@ -165,6 +170,10 @@ class GraphStore:
 
     def new_media_id(self) -> str:
         return str(17_900_000_000_000_000 + self._next() * 7)
+
+    def new_container_id(self) -> str:
+        """Containers share the media ids' shape (17…) in a range of their own."""
+        return str(17_880_000_000_000_000 + self._next() * 7)
 
     @staticmethod
     def shortcode(media_id: str) -> str:

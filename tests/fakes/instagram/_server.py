@@ -2,10 +2,13 @@
 
 Each is a ThreadingHTTPServer on 127.0.0.1 with an ephemeral port, so "which host" is just
 "which port", as it is for a client whose base URL is a setting. The API listeners parse the
-version prefix, take the token from ``access_token`` or an ``Authorization: Bearer``/``OAuth``
-header (the query parameter wins when both are given), record the request, apply an injected
-fault if one is due, and answer JSON with a ``facebook-api-version`` header naming the version
-that served the call. Only GET is served; any other method is an "Unsupported … request".
+version prefix, read parameters from the query string and a form or JSON body (``_params``),
+take the token from ``access_token`` or an ``Authorization: Bearer``/``OAuth`` header (the
+parameter wins when both are given), record the request, apply an injected fault if one is due,
+and answer JSON with a ``facebook-api-version`` header naming the version that served the call.
+Each endpoint serves one method (POST for creating containers and ``media_publish``, GET for the
+rest); any other is an "Unsupported … request". An injected throttling error carries the usage
+headers of its limit; a ``crash`` fault serves the request and then drops the connection.
 """
 
 from __future__ import annotations
@@ -23,8 +26,15 @@ from urllib.parse import parse_qsl, urlsplit
 
 from fakes.instagram._api import Call, GraphApi, Route, served_version
 from fakes.instagram._cdn import CdnSigner
-from fakes.instagram._errors import GraphError, error_for_code, unsupported_request
+from fakes.instagram._errors import (
+    PUBLISHING_ERRORS,
+    THROTTLE_CODES,
+    GraphError,
+    error_for_code,
+    unsupported_request,
+)
 from fakes.instagram._faults import Fault, Faults
+from fakes.instagram._params import body_params, merge_params
 
 __all__ = ["GraphServer", "HostName", "RequestRecord"]
 
@@ -51,6 +61,8 @@ class RequestRecord:
     fault: str | None
     range: str | None = None
     token: str | None = field(default=None, repr=False)
+    body: dict[str, str] = field(default_factory=dict)
+    """The parameters that came in the request body (token redacted); ``params`` has all."""
 
 
 class GraphServer:
@@ -105,6 +117,10 @@ class GraphServer:
             role = host
 
         return Handler
+
+
+def _redacted(params: dict[str, str]) -> dict[str, str]:
+    return {k: ("<redacted>" if k == "access_token" else v) for k, v in params.items()}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -176,12 +192,11 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         params = dict(parse_qsl(url.query, keep_blank_values=True))
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        raw = self.rfile.read(length) if length else b""
         if self.role == "cdn":
             self._serve_cdn(method, url.path, params)
         else:
-            self._serve_api(method, url.path, params)
+            self._serve_api(method, url.path, params, raw)
 
     def _log(
         self,
@@ -193,8 +208,8 @@ class _Handler(BaseHTTPRequestHandler):
         status: int,
         fault: Fault | None,
         token: str | None,
+        body: dict[str, str] | None = None,
     ) -> None:
-        redacted = {k: ("<redacted>" if k == "access_token" else v) for k, v in params.items()}
         self.owner.record(
             RequestRecord(
                 self.role,
@@ -202,17 +217,18 @@ class _Handler(BaseHTTPRequestHandler):
                 method,
                 path,
                 version,
-                redacted,
+                _redacted(params),
                 status,
                 fault.kind if fault else None,
                 self.headers.get("Range"),
                 token,
+                _redacted(body or {}),
             )
         )
 
     # -- the API -----------------------------------------------------------------------------
 
-    def _serve_api(self, method: str, path: str, params: dict[str, str]) -> None:
+    def _serve_api(self, method: str, path: str, query: dict[str, str], raw: bytes) -> None:
         owner = self.owner
         assert self.role != "cdn"
         host: Literal["instagram", "facebook"] = self.role
@@ -220,33 +236,43 @@ class _Handler(BaseHTTPRequestHandler):
         version: str | None = None
         if segments and _VERSION_LIKE.match(segments[0]):
             version = segments.pop(0)
-        route = owner.api.route(host, segments)
+        route = owner.api.route(host, segments, method)
+        error: GraphError | None = None
+        body: dict[str, str] = {}
+        try:
+            body = body_params(raw, self.headers.get("Content-Type"))
+            params = merge_params(query, body)
+        except GraphError as malformed:
+            params, error = query, malformed
         token = self._token(params)
         served = served_version(version, owner.versions) if version else owner.versions[-1]
-        error: GraphError | None = None
-        if version is not None and served is None:
-            error = GraphError(400, f"Unknown path components: {path}", code=2500)
-        elif version is None and route.endpoint != "refresh_access_token":
-            error = GraphError(
-                400,
-                f"Unknown path components: {path} (the fake requires a version such as "
-                f"{owner.versions[-1]} on every call)",
-                code=2500,
-            )
-        elif method != "GET":
-            error = unsupported_request(route.node or path, method.lower())
+        error = error or self._refusal(method, path, version, served, route)
         fault = owner.faults.pick(route.endpoint)
         headers = {"facebook-api-version": served or owner.versions[-1]}
-        status = self._answer_api(host, method, path, params, token, route, fault, error, headers)
-        self._log(route.endpoint, method, path, version, params, status, fault, token)
+        call = Call(host, owner.base_urls[host], path, params, token)
+        status = self._answer_api(call, route, fault, error, headers)
+        self._log(route.endpoint, method, path, version, params, status, fault, token, body)
+
+    def _refusal(
+        self, method: str, path: str, version: str | None, served: str | None, route: Route
+    ) -> GraphError | None:
+        """The error for a version that does not exist or is missing, or the wrong method."""
+        if version is not None and served is None:
+            return GraphError(400, f"Unknown path components: {path}", code=2500)
+        if version is None and route.endpoint != "refresh_access_token":
+            return GraphError(
+                400,
+                f"Unknown path components: {path} (the fake requires a version such as "
+                f"{self.owner.versions[-1]} on every call)",
+                code=2500,
+            )
+        if method != route.method:
+            return unsupported_request(route.node or path, method.lower())
+        return None
 
     def _answer_api(
         self,
-        host: Literal["instagram", "facebook"],
-        method: str,
-        path: str,
-        params: dict[str, str],
-        token: str | None,
+        call: Call,
         route: Route,
         fault: Fault | None,
         error: GraphError | None,
@@ -264,8 +290,10 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault is not None and fault.kind == "malformed":
             self._send(200, b'{"data": [{"id": "1790', {"Content-Type": "application/json"})
             return 200
-        elif fault is not None:
+        elif fault is not None and fault.kind == "error":
             assert fault.code is not None
+            if fault.code in THROTTLE_CODES and fault.subcode not in PUBLISHING_ERRORS:
+                headers.update(self.owner.api.throttle_headers(call, route, fault.code))
             injected = error_for_code(
                 fault.code,
                 fault.subcode,
@@ -276,12 +304,15 @@ class _Handler(BaseHTTPRequestHandler):
             )
             self._send_json(injected.status, injected.body(), headers)
             return injected.status
+        extra: dict[str, str] = {}
         if error is not None:
-            self._send_json(error.status, error.body(), headers)
-            return error.status
-        call = Call(host, self.owner.base_urls[host], path, params, token)
-        status, body, extra = self.owner.api.handle(call, route)
-        self._send_json(status, body, {**headers, **extra})
+            status, body = error.status, error.body()
+        else:
+            status, body, extra = self.owner.api.handle(call, route)
+        if fault is not None and fault.kind == "crash":
+            self._drop()
+        else:
+            self._send_json(status, body, {**headers, **extra})
         return status
 
     # -- the CDN -----------------------------------------------------------------------------
@@ -292,7 +323,7 @@ class _Handler(BaseHTTPRequestHandler):
         range_header = self.headers.get("Range")
         if fault is not None and fault.kind == "slow":
             time.sleep(fault.delay)
-        if fault is not None and fault.kind == "drop":
+        if fault is not None and fault.kind in {"drop", "crash"}:
             answer = self.owner.cdn.serve(path, params, range_header)
             self._drop(answer.body if answer.status in {200, 206} else None, answer.headers)
             self._log("cdn", method, path, None, params, 0, fault, token)

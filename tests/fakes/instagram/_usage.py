@@ -12,6 +12,8 @@ From Meta's rate-limiting page (developers.facebook.com/docs/graph-api/overview/
   ``type`` ``instagram``.
 - Once a limit is reached requests fail until enough time has passed: code 4 for the app,
   code 80002 for an Instagram account's BUC limit (17, 32 and 613 can be injected as faults).
+  An injected throttling fault carries the headers of the limit it names, at 100: 4 and 17 in
+  ``X-App-Usage``, 32, 613 and 80002 in the account's ``X-Business-Use-Case-Usage``.
 
 The documentation says the headers appear "once enough calls have been made"; ``headers_after``
 withholds them for that many calls (default 0: always sent). Usage can grow by ``per_call``
@@ -112,3 +114,15 @@ class UsageMeter:
                 if usage.throttled_until is not None and error is None:
                     error = error_for_code(80002)
             return headers, error
+
+    def limit_headers(self, code: int, account_id: str | None) -> dict[str, str]:
+        """The usage headers of a response throttled with ``code`` by an injected fault."""
+        full = {"call_count": 100, "total_cputime": 100, "total_time": 100}
+        if code in {4, 17}:
+            return {"X-App-Usage": json.dumps(full)}
+        if account_id is None:
+            return {}
+        with self.lock:
+            regain = self.accounts.get(account_id, Usage()).regain_minutes
+        entry = {"type": "instagram", **full, "estimated_time_to_regain_access": regain}
+        return {"X-Business-Use-Case-Usage": json.dumps({account_id: [entry]})}
