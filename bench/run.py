@@ -4,6 +4,7 @@
     python bench/run.py startup [--runs 30] [...]           # mediasync --help start-up time
     python bench/run.py workers [--workers 1,2,4] [...]     # mediasync run workers on PostgreSQL
     python bench/run.py gdrive [--files 100000] [...]       # Drive source against the fake
+    python bench/run.py copy [--files 10000] [...]          # mediasync copy against cp, rclone
 
 Each suite has its own ``--help``. ``python bench/run.py`` alone lists them.
 """
@@ -37,6 +38,12 @@ def _gdrive(argv: list[str]) -> None:
     gdrive_bench.main(argv)
 
 
+def _copy(argv: list[str]) -> None:
+    from bench import copy_bench
+
+    copy_bench.main(argv)
+
+
 def _startup(argv: list[str]) -> None:
     from bench import startup
 
@@ -47,6 +54,7 @@ SUITES: dict[str, tuple[Callable[[list[str]], None], str]] = {
     "sync": (_sync, "cold index, no-op and 1% churn re-syncs against a walk floor and rclone"),
     "workers": (_workers, "many `mediasync run` workers on one PostgreSQL, one SIGKILLed"),
     "gdrive": (_gdrive, "Google Drive source on the loopback fake: API calls and wall time"),
+    "copy": (_copy, "mediasync copy local -> local against cp -r and rclone copy"),
     "startup": (_startup, "how long `mediasync --help` takes against a bare interpreter"),
 }
 

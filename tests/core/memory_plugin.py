@@ -13,7 +13,7 @@ import io
 import itertools
 import mimetypes
 import posixpath
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
@@ -59,6 +59,8 @@ class MemoryStore:
     """When set, sources must present this token."""
     files: dict[str, StoredFile] = attrs.field(factory=dict)
     log: list[tuple[int, str]] = attrs.field(factory=list)
+    copies: dict[tuple[str, str], tuple[str, Provenance]] = attrs.field(factory=dict)
+    """The markers ``upload`` leaves: provenance key → (file id, provenance)."""
     _ids: Iterator[int] = attrs.field(factory=lambda: itertools.count(1))
     _sequence: Iterator[int] = attrs.field(factory=lambda: itertools.count(1))
 
@@ -209,7 +211,19 @@ class MemorySource(Source):
                 break
             path = f"{stem} ({n}){ext}"
         file_id = store.add(path, stream.read())
-        return self._entry(file_id, store.files[file_id])
+        if provenance is not None:
+            store.copies[provenance.key] = (file_id, provenance)
+        return attrs.evolve(self._entry(file_id, store.files[file_id]), provenance=provenance)
+
+    def find_copies(self, provenances: Sequence[Provenance]) -> dict[tuple[str, str], MediaEntry]:
+        store = self._store()
+        found: dict[tuple[str, str], MediaEntry] = {}
+        for provenance in provenances:
+            file_id, recorded = store.copies.get(provenance.key, ("", provenance))
+            if file_id in store.files:
+                entry = self._entry(file_id, store.files[file_id])
+                found[provenance.key] = attrs.evolve(entry, provenance=recorded)
+        return found
 
     def start_cursor(self) -> str:
         return str(self._store().position)

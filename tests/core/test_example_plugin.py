@@ -88,6 +88,7 @@ def test_installed_example_plugin_loads_through_the_console_script(
     assert example["distribution"] == "example-mediasync-plugin"
     assert example["version"] == "0.1.0"
     assert example["registered"]["sources"] == ["example-folder"]
+    assert example["registered"]["publishers"] == ["example-outbox"]
     assert records["core"]["status"] == "ok"
     assert result.stderr == ""
 
@@ -110,5 +111,17 @@ def test_example_plugin_passes_its_own_conformance_tests(
         "tests/test_plugin.py::test_plugin_loads_and_registers_its_source",
         "tests/test_conformance.py::TestExampleFolderSource::test_listing_matches_media_files",
         "tests/test_conformance.py::TestExampleFolderSource::test_hostile_names_stay_inside_the_root",
+        "tests/test_publisher.py::TestExampleOutboxPublisher::"
+        "test_interrupted_after_any_step_then_resumed_posts_once",
+        "tests/test_publisher.py::TestExampleOutboxPublisher::test_invalid_settings_are_refused",
     ]:
         assert f"{test} PASSED" in result.stdout, f"{test} did not pass:\n{result.stdout}"
+
+
+def test_the_publisher_on_the_plugin_page_is_the_example_plugins() -> None:
+    """docs/plugins.md shows the example's publisher and its tests whole: what a reader copies
+    is what these tests install and run."""
+    page = (EXAMPLE.parent / "plugins.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", page, re.S)
+    for path in ("src/example_mediasync_plugin/publisher.py", "tests/test_publisher.py"):
+        assert (EXAMPLE / path).read_text(encoding="utf-8") in blocks, f"{path} differs"

@@ -145,6 +145,51 @@ def test_suite_fails_a_source_that_trusts_hostile_names(store_root: str) -> None
         SUITE.test_hostile_names_stay_inside_the_root(source, sample_jpeg, files, None)
 
 
+def test_suite_fails_a_writable_source_that_keeps_no_copy_markers(store_root: str) -> None:
+    source = broken(MemorySource, find_copies=Source.find_copies)(store_root)
+    populated(store_root)
+    with pytest.raises(SuiteFailure, match="did not find the upload with provenance"):
+        SUITE.test_upload_with_provenance_is_found_by_find_copies(source, sample_jpeg)
+
+
+def test_suite_fails_markers_kept_only_in_the_instance(store_root: str) -> None:
+    remembered: dict[int, dict[tuple[str, str], MediaEntry]] = {}
+
+    def upload(self: MemorySource, stream: BinaryIO, name: str, **kwargs: Any) -> MediaEntry:
+        entry = MemorySource.upload(self, stream, name, **kwargs)
+        STORES[store_root].copies.clear()  # as if the marker lived in this instance only
+        remembered.setdefault(id(self), {})[kwargs["provenance"].key] = entry
+        return entry
+
+    def find_copies(self: MemorySource, provenances: Any) -> dict[tuple[str, str], MediaEntry]:
+        known = remembered.get(id(self), {})
+        return {p.key: known[p.key] for p in provenances if p.key in known}
+
+    source = broken(MemorySource, upload=upload, find_copies=find_copies)(store_root)
+    populated(store_root)
+    SUITE.test_upload_with_provenance_is_found_by_find_copies(source, sample_jpeg)
+    with pytest.raises(SuiteFailure, match="did not find the upload"):
+        SUITE.test_a_new_instance_finds_the_copies_of_an_earlier_one(source, sample_jpeg)
+
+
+def test_suite_fails_markers_keyed_by_identifier_alone(store_root: str) -> None:
+    def find_copies(self: MemorySource, provenances: Any) -> dict[tuple[str, str], MediaEntry]:
+        store = STORES[store_root]
+        file_ids = {source_id: file_id for (_, source_id), (file_id, _) in store.copies.items()}
+        found = {}
+        for provenance in provenances:
+            file_id = file_ids.get(provenance.source_id)
+            if file_id is not None:
+                entry = self._entry(file_id, store.files[file_id])
+                found[provenance.key] = attrs.evolve(entry, provenance=provenance)
+        return found
+
+    source = broken(MemorySource, find_copies=find_copies)(store_root)
+    populated(store_root)
+    with pytest.raises(SuiteFailure, match="for a copy of"):
+        SUITE.test_copies_are_told_apart_by_source_and_identifier(source, sample_jpeg)
+
+
 def test_suite_fails_path_based_ids_that_claim_to_be_stable(store_root: str) -> None:
     def entry(self: MemorySource, file_id: str, stored: Any) -> MediaEntry:
         real = MemorySource._entry(self, file_id, stored)
@@ -263,11 +308,20 @@ class ListOnlySource(Source):
         (SUITE.test_open_returns_exactly_size_bytes, "DOWNLOADABLE"),
         (SUITE.test_native_hash_entries_carry_the_sha256_of_their_bytes, "NATIVE_HASH"),
         (SUITE.test_upload_appears_in_the_listing_with_the_same_bytes, "WRITABLE"),
+        (SUITE.test_upload_with_provenance_is_found_by_find_copies, "WRITABLE"),
         (SUITE.test_rename_keeps_the_source_id, "STABLE_IDS"),
         (SUITE.test_change_feed_is_quiet_without_changes, "CHANGE_FEED"),
         (SUITE.test_folders_hold_exactly_the_listing, "FOLDER_FINGERPRINTS"),
     ],
-    ids=["DOWNLOADABLE", "NATIVE_HASH", "WRITABLE", "STABLE_IDS", "CHANGE_FEED", "FOLDERS"],
+    ids=[
+        "DOWNLOADABLE",
+        "NATIVE_HASH",
+        "WRITABLE",
+        "COPY_MARKERS",
+        "STABLE_IDS",
+        "CHANGE_FEED",
+        "FOLDERS",
+    ],
 )
 def test_suite_skips_what_a_source_does_not_declare(
     test: Callable[..., None], capability: str

@@ -33,6 +33,8 @@ def test_the_library_example_runs(
     assert len(re.findall(r"^\d+ 2024/[ab]\.jpg 2048 [0-9a-f]{64}$", out, re.M)) == 2
     assert "added None" in out
     assert "[<RunStatus.OK: 'ok'>]" in out
+    assert "3 copied, 0 already there, error: None\n0 copied, 3 already there, error: None" in out
+    assert sorted(p.name for p in (home / "Backup").rglob("*.jpg")) == ["a.jpg", "b.jpg", "c.jpg"]
 
 
 def normalised(data: Any) -> Any:

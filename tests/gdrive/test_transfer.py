@@ -11,6 +11,7 @@ from fakes.drive import FakeDrive
 from gdrive.helpers import Library, source_for
 
 from mediasync import AuthError, Provenance
+from mediasync_gdrive._copies import copy_marker
 
 KIB = 1024
 IG_17 = Provenance("instagram", "insta", "17")
@@ -65,7 +66,7 @@ def test_an_upload_reaches_the_endpoint_in_resumable_chunks(
     assert entry.provenance == IG_17
     stored = drive.get(entry.source_id)
     assert stored.data == data
-    assert stored.app_properties == {"mediasyncOriginId": "17"}
+    assert stored.app_properties == {"mediasyncCopy": copy_marker(IG_17)}
     uploads = [r.method for r in drive.requests if r.endpoint == "files.create.upload"]
     assert uploads == ["POST", "PUT", "PUT", "PUT"]
     assert entry.path in {e.path for e in source.list_entries()}

@@ -44,7 +44,9 @@ def test_upload_writes_the_file_and_returns_the_entry_the_listing_will_show(
     assert entry.provenance == IG_17
     listed = listing(source)["2024/summer/beach.jpg"]
     assert (listed.source_id, listed.size, listed.mtime) == (entry.source_id, 5000, entry.mtime)
-    assert files_under(root) == ["2024/summer/beach.jpg"], "no temporary file is left"
+    assert files_under(root) == [".mediasync-copies.jsonl", "2024/summer/beach.jpg"], (
+        "no temporary file is left; the copy's marker is in the manifest"
+    )
 
 
 def test_a_name_taken_by_other_bytes_gets_a_number(root: Path, make_source: MakeSource) -> None:

@@ -7,6 +7,7 @@ This module is the public API. Plugins import from here (and from ``mediasync.ho
 from __future__ import annotations
 
 from mediasync._errors import (
+    AlreadyPublished,
     AuthError,
     ConfigError,
     CursorInvalid,
@@ -38,6 +39,12 @@ from mediasync._models import (
     SyncRun,
     Trigger,
 )
+from mediasync._publish_results import (
+    Publication,
+    PublicationStatus,
+    PublisherInfo,
+    PublishPlan,
+)
 from mediasync._publisher import (
     PublicationJournal,
     Publisher,
@@ -45,7 +52,16 @@ from mediasync._publisher import (
     PublishRequest,
     PublishResult,
 )
-from mediasync._results import Item, ItemEvent, SourceStatus, SyncProgress, SyncReport
+from mediasync._results import (
+    CopiedItem,
+    CopyProgress,
+    CopyReport,
+    Item,
+    ItemEvent,
+    SourceStatus,
+    SyncProgress,
+    SyncReport,
+)
 from mediasync._secret import Secret
 from mediasync._settings import NoSettings
 from mediasync._source import ChangePage, FolderListing, Source
@@ -56,11 +72,15 @@ from mediasync.hookspecs import hookimpl
 __version__ = "0.1.0"
 
 __all__ = [
+    "AlreadyPublished",
     "AuthError",
     "Capability",
     "ChangeKind",
     "ChangePage",
     "ConfigError",
+    "CopiedItem",
+    "CopyProgress",
+    "CopyReport",
     "CursorInvalid",
     "DatabaseError",
     "FolderListing",
@@ -75,12 +95,16 @@ __all__ = [
     "NotSupported",
     "PluginError",
     "Provenance",
+    "Publication",
     "PublicationJournal",
+    "PublicationStatus",
     "PublishError",
     "PublishMedia",
+    "PublishPlan",
     "PublishRequest",
     "PublishResult",
     "Publisher",
+    "PublisherInfo",
     "RateLimited",
     "RemoteError",
     "RunStatus",

@@ -160,9 +160,55 @@ def _sources(app: App) -> list[Finding]:
     return findings
 
 
+def _publishers(app: App) -> list[Finding]:
+    """Every publisher account's ``check()``: credentials valid, account reachable."""
+    from mediasync._db.publisher_accounts import list_accounts
+    from mediasync._db.sources import utcnow
+    from mediasync._errors import MediasyncError
+    from mediasync._publisher_accounts import open_publisher
+
+    with app.engine.connect() as connection:
+        records = list_accounts(connection)
+    findings: list[Finding] = []
+    for record in records:
+        check = f"publisher {record.name}"
+        if record.type not in app.plugins.publishers:
+            findings.append(
+                Finding(
+                    check,
+                    "error",
+                    f"publisher type '{record.type}' is not installed",
+                    f"install the plugin that provides '{record.type}'",
+                )
+            )
+            continue
+        try:
+            with open_publisher(app, record) as publisher:
+                health = publisher.check()
+        except MediasyncError as exc:
+            fix = f"fix its settings with `mediasync publishers set {record.name} KEY=VALUE`"
+            findings.append(Finding(check, "error", str(exc), fix))
+            continue
+        if not health.ok:
+            findings.append(Finding(check, "error", health.problem or "check failed", health.fix))
+        elif health.expires_at is not None and health.expires_at - utcnow() < EXPIRY_WARNING:
+            findings.append(
+                Finding(
+                    check,
+                    "warning",
+                    f"credentials expire {health.expires_at:%Y-%m-%d}",
+                    health.fix or "renew the credentials",
+                )
+            )
+        else:
+            findings.append(Finding(check, "ok", health.detail or "healthy"))
+    return findings
+
+
 def diagnose(app: App) -> list[Finding]:
-    """The database, the plugins, then (if the database answers) every enabled source."""
+    """The database, the plugins, then (if the database answers) every enabled source and
+    every publisher account."""
     findings = _database(app) + _plugins(app.plugins)
     if findings[0].status == "ok":
-        findings += _sources(app)
+        findings += _sources(app) + _publishers(app)
     return findings

@@ -8,6 +8,7 @@ traceback, and never contains a secret.
 from __future__ import annotations
 
 __all__ = [
+    "AlreadyPublished",
     "AuthError",
     "ConfigError",
     "CursorInvalid",
@@ -44,6 +45,15 @@ class UsageError(MediasyncError):
 
 class ConfigError(UsageError):
     """The configuration file or environment holds an unknown key or a value of the wrong type."""
+
+
+class AlreadyPublished(UsageError):
+    """These items were published to this account as this kind before; ``publication_id`` is
+    that publication. Asking again (``--again``) publishes them once more."""
+
+    def __init__(self, message: str, publication_id: int) -> None:
+        super().__init__(message)
+        self.publication_id = publication_id
 
 
 class SettingsError(UsageError):

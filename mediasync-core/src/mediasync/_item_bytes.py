@@ -44,13 +44,16 @@ def entry_of(item: Item) -> MediaEntry:
 
 class ItemStream(io.RawIOBase):
     """A readable binary stream of one item; ``close`` closes the source's stream and the
-    source. ``item`` says what is being read (name, size, kind)."""
+    source (when it owns it). ``item`` says what is being read (name, size, kind)."""
 
-    def __init__(self, item: Item, source: Source, raw: io.IOBase) -> None:
+    def __init__(
+        self, item: Item, source: Source, raw: io.IOBase, owns_source: bool = True
+    ) -> None:
         super().__init__()
         self.item = item
         self._source = source
         self._raw = raw
+        self._owns_source = owns_source
 
     def readable(self) -> bool:
         return True
@@ -74,13 +77,17 @@ class ItemStream(io.RawIOBase):
             self._raw.close()
         finally:
             try:
-                self._source.close()
+                if self._owns_source:
+                    self._source.close()
             finally:
                 super().close()
 
 
-def open_item_bytes(item: Item, source: Source) -> ItemStream:
+def open_item_bytes(item: Item, source: Source, *, owns_source: bool = True) -> ItemStream:
     """Opens ``item`` through ``source`` (an instance of the source that indexed it).
+
+    The stream closes ``source`` with itself unless ``owns_source`` is false: ``copy`` reads
+    thousands of items through one instance (one Drive client, not one per file).
 
     Raises:
         UsageError: the item is removed, or its source cannot download.
@@ -99,6 +106,7 @@ def open_item_bytes(item: Item, source: Source) -> ItemStream:
             )
         raw = source.open(entry_of(item))
     except BaseException:
-        source.close()
+        if owns_source:
+            source.close()
         raise
-    return ItemStream(item, source, raw)  # type: ignore[arg-type]
+    return ItemStream(item, source, raw, owns_source)  # type: ignore[arg-type]

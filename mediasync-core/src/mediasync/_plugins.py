@@ -370,6 +370,15 @@ class Plugins:
                 f"unknown source type '{type_name}' (installed source types: {known})"
             ) from None
 
+    def publisher_type(self, type_name: str) -> type[Publisher]:
+        try:
+            return self.publishers[type_name]
+        except KeyError:
+            known = ", ".join(sorted(self.publishers)) or "none"
+            raise UsageError(
+                f"unknown publisher type '{type_name}' (installed publisher types: {known})"
+            ) from None
+
     def strategy(self, name: str) -> type[SyncStrategy]:
         try:
             return self.strategies[name]

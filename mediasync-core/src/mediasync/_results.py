@@ -8,13 +8,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
 from mediasync._models import ChangeKind, ItemChange, Provenance, SyncRun
 
-__all__ = ["DatabaseState", "Item", "ItemEvent", "SourceStatus", "SyncProgress", "SyncReport"]
+__all__ = [
+    "CopiedItem",
+    "CopyOutcome",
+    "CopyProgress",
+    "CopyReport",
+    "DatabaseState",
+    "Item",
+    "ItemEvent",
+    "SourceStatus",
+    "SyncProgress",
+    "SyncReport",
+]
 
 
 @attrs.frozen(slots=True)
@@ -155,3 +166,74 @@ class SyncProgress:
     def seconds_left(self) -> float | None:
         rate = self.bytes_per_second
         return None if rate is None else (self.bytes_to_hash - self.bytes_hashed) / rate
+
+
+CopyOutcome = Literal["copied", "planned", "found", "failed"]
+"""``copied``; ``planned``: would be copied (a dry run); ``found``: already in the destination
+by its marker, missing from the destination's index, indexed now; ``failed``."""
+
+
+@attrs.frozen(slots=True)
+class CopiedItem:
+    """What ``copy`` did with one item of the source, as ``on_item`` hears it (``--list``).
+
+    Items already in the destination's index are not reported one by one: on a re-run they are
+    nearly all of them, and only their count (``CopyReport.skipped``) says anything.
+    """
+
+    outcome: CopyOutcome
+    item_id: int
+    """The item in the source's index."""
+    path: str
+    """Its path in the source."""
+    destination_path: str
+    """Where it is in the destination (for ``planned``: the folder and name asked for; the
+    destination may still number the name)."""
+    size: int | None
+    new_item_id: int | None = None
+    """The item in the destination's index, once it is indexed there."""
+    error: str | None = None
+
+
+@attrs.frozen(slots=True)
+class CopyProgress:
+    """Where a running copy is, as ``on_progress`` hears it (after each item)."""
+
+    total: int
+    """Active items of the source of the kind asked for, before the date filters."""
+    considered: int
+    copied: int
+    skipped: int
+    failed: int
+    bytes_copied: int
+    seconds: float
+
+    @property
+    def bytes_per_second(self) -> float | None:
+        return self.bytes_copied / self.seconds if self.bytes_copied and self.seconds else None
+
+
+@attrs.frozen(slots=True)
+class CopyReport:
+    """What one ``copy`` did. In a dry run, ``copied`` and ``bytes`` are what would be."""
+
+    source: str
+    destination: str
+    copied: int
+    skipped: int
+    """Already in the destination: by its index, or by the marker the destination keeps."""
+    found: int
+    """Of ``skipped``, those found by the marker only, and indexed by this run."""
+    failed: int
+    bytes: int
+    seconds: float
+    dry_run: bool = False
+    errors: tuple[str, ...] = ()
+    """Why items failed, the first 20 (an unreadable file, a name the destination refused)."""
+    error: str | None = None
+    """Why the run stopped before the end (the destination full, read-only or unreachable);
+    what was copied until then is indexed, and a re-run goes on from there."""
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.failed == 0

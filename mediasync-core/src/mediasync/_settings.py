@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "NoSettings",
     "display_settings",
+    "merge_settings",
     "open_stored_settings",
     "parse_settings",
     "seal_settings",
@@ -214,6 +215,34 @@ def open_stored_settings(
         for key, value in stored.items()
     }
     return parse_settings(cls, raw, owner=owner)
+
+
+def merge_settings(
+    cls: type[Any],
+    stored: Mapping[str, Any],
+    changes: Mapping[str, Any],
+    box: SecretBox,
+    *,
+    owner: str,
+) -> dict[str, Any]:
+    """Stored settings with ``changes`` applied, validated and sealed again (``sources set``,
+    ``publishers set``).
+
+    A change to ``None`` removes the key (back to its default). Secrets left unchanged keep
+    their form: a reference stays the reference, an encrypted value stays encrypted.
+    """
+    raw: dict[str, Any] = {}
+    for key, value in stored.items():
+        if isinstance(value, dict) and _is_stored_secret(value):
+            raw[key] = box.open(value, key) if "$encrypted" in value else describe_reference(value)
+        else:
+            raw[key] = value
+    for key, value in changes.items():
+        if value is None:
+            raw.pop(key, None)
+        else:
+            raw[key] = value
+    return seal_settings(cls, {k: v for k, v in raw.items() if v is not None}, box, owner=owner)
 
 
 def _is_stored_secret(value: Mapping[str, Any]) -> bool:

@@ -68,9 +68,9 @@ class Source(abc.ABC):
     """Base class of every source type.
 
     Subclasses set the class attributes, implement ``list_entries`` and ``check``, and whatever
-    their ``capabilities`` promise: ``open`` for ``DOWNLOADABLE``, ``upload`` for ``WRITABLE``,
-    ``start_cursor`` and ``changes`` for ``CHANGE_FEED``, ``list_folders`` for
-    ``FOLDER_FINGERPRINTS``. Import heavy SDKs inside methods, not at
+    their ``capabilities`` promise: ``open`` for ``DOWNLOADABLE``, ``upload`` and
+    ``find_copies`` for ``WRITABLE``, ``start_cursor`` and ``changes`` for ``CHANGE_FEED``,
+    ``list_folders`` for ``FOLDER_FINGERPRINTS``. Import heavy SDKs inside methods, not at
     module level, so that ``mediasync --help`` stays fast with every plugin installed.
     """
 
@@ -206,10 +206,26 @@ class Source(abc.ABC):
         """Writes a new file and returns its entry (``WRITABLE``).
 
         Never overwrites a different file; ``name`` comes from elsewhere and must be made safe.
-        ``provenance`` says where the bytes came from: the source keeps it beside the file, so
-        that a re-run can find it instead of writing twice.
+        ``provenance`` says where the bytes came from: the source keeps it beside the file (a
+        marker that outlives the index), so that ``find_copies`` finds it again and a re-run
+        of ``copy`` does not write twice. The returned entry carries it too.
         """
         raise NotSupported(f"source type '{self.type_name}' is not writable")
+
+    def find_copies(
+        self, provenances: Sequence[Provenance]
+    ) -> Mapping[tuple[str, str], MediaEntry]:
+        """The files an ``upload`` with one of these provenances wrote and that still exist
+        (``WRITABLE``), keyed by ``Provenance.key``; the others are absent.
+
+        ``copy`` asks the index first and this only for what the index does not know, so a
+        copy stays idempotent when the index was lost or the last run stopped between an
+        upload and its index write. Each entry is what the listing yields for that file (with
+        ``sha256`` where known) and carries the provenance. A new instance of the source must
+        find what an earlier one wrote. The default finds nothing: a source that keeps no
+        markers is copied into again once its index is gone.
+        """
+        return {}
 
     def start_cursor(self) -> str:
         """The change-feed position of "now", taken before a full listing (``CHANGE_FEED``)."""

@@ -12,17 +12,27 @@ from __future__ import annotations
 import contextvars
 import re
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from mediasync._copy_template import DEFAULT_FOLDER_TEMPLATE
 from mediasync._errors import UsageError
 from mediasync._models import RunStatus, SyncRun, Trigger
-from mediasync._results import DatabaseState, Item, SourceStatus, SyncProgress, SyncReport
+from mediasync._results import (
+    CopiedItem,
+    CopyProgress,
+    CopyReport,
+    DatabaseState,
+    Item,
+    SourceStatus,
+    SyncProgress,
+    SyncReport,
+)
 
 if TYPE_CHECKING:
     from mediasync._app import App
@@ -31,6 +41,8 @@ if TYPE_CHECKING:
     from mediasync._doctor import Finding
     from mediasync._item_bytes import ItemStream
     from mediasync._plugins import Plugins
+    from mediasync._publish_results import Publication, PublisherInfo, PublishPlan
+    from mediasync._publisher import Publisher
     from mediasync._source import Source
     from mediasync._sync.worker import Worker
 
@@ -39,6 +51,11 @@ __all__ = ["SourceInfo", "Workspace", "check_source_name"]
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _UNSET: Any = object()
 _CURRENT: contextvars.ContextVar[Workspace] = contextvars.ContextVar("mediasync_workspace")
+
+
+def _aware(moment: datetime) -> datetime:
+    """A date given without a zone is UTC, as everywhere in the index."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def check_source_name(name: str) -> str:
@@ -303,22 +320,14 @@ class Workspace:
         return self.update_source(name, settings=changes)
 
     def _merged_settings(self, record: SourceRecord, changes: Mapping[str, Any]) -> Any:
-        from mediasync._settings import open_stored_settings, seal_settings, shared_converter
+        from mediasync._settings import merge_settings
 
         app = self.app
         source_type = app.plugins.source_type(record.type)
         owner = f"source '{record.name}' ({record.type})"
-        current = open_stored_settings(
-            source_type.Settings, record.settings, app.secrets, owner=owner
+        return merge_settings(
+            source_type.Settings, record.settings, changes, app.secrets, owner=owner
         )
-        raw: dict[str, Any] = shared_converter().unstructure(current)
-        for key, value in changes.items():
-            if value is None:
-                raw.pop(key, None)
-            else:
-                raw[key] = value
-        raw = {k: v for k, v in raw.items() if v is not None}
-        return seal_settings(source_type.Settings, raw, app.secrets, owner=owner)
 
     def remove_source(self, name: str) -> int:
         """Forgets a source and its index rows (the media are not touched); returns how many
@@ -544,6 +553,165 @@ class Workspace:
 
         item = self.item(item_id)
         return open_item_bytes(item, self.open_source(item.source))
+
+    # -- publishing ----------------------------------------------------------------------------
+
+    def add_publisher(
+        self, name: str, type_name: str, *, settings: Mapping[str, Any]
+    ) -> PublisherInfo:
+        """Validates and stores a publisher account; secrets are sealed as a source's are.
+
+        Raises:
+            UsageError: bad or taken name, unknown publisher type.
+            SettingsError: a setting is unknown or of the wrong type.
+        """
+        from mediasync._publisher_accounts import add_publisher
+
+        return add_publisher(self.app, name, type_name, settings)
+
+    def publishers(self) -> list[PublisherInfo]:
+        from mediasync._publisher_accounts import publisher_infos
+
+        return publisher_infos(self.app)
+
+    def publisher(self, name: str) -> PublisherInfo:
+        from mediasync._publisher_accounts import publisher_info
+
+        return publisher_info(self.app, name)
+
+    def update_publisher(self, name: str, *, settings: Mapping[str, Any]) -> PublisherInfo:
+        """Replaces the settings given (one set to ``None`` goes back to its default), checked
+        as at ``add_publisher``; a bad value changes nothing."""
+        from mediasync._publisher_accounts import update_publisher
+
+        return update_publisher(self.app, name, settings)
+
+    def remove_publisher(self, name: str) -> None:
+        """Forgets the account; the history of its publications stays."""
+        from mediasync._publisher_accounts import remove_publisher
+
+        remove_publisher(self.app, name)
+
+    def open_publisher(self, name: str) -> Publisher:
+        """The account's publisher instance, settings decrypted: use it as a context manager."""
+        from mediasync._publisher_accounts import account_record, open_publisher
+
+        return open_publisher(self.app, account_record(self.app, name))
+
+    def plan_publication(
+        self,
+        item_ids: Sequence[int],
+        *,
+        to: str,
+        kind: str | None = None,
+        caption: str | None = None,
+        again: bool = False,
+    ) -> PublishPlan:
+        """Every check of ``publish``, and which publication it would resume; writes nothing."""
+        from mediasync._publishing import plan_publication
+
+        return plan_publication(self.app, item_ids, to=to, kind=kind, caption=caption, again=again)
+
+    def publish(
+        self,
+        item_ids: Sequence[int],
+        *,
+        to: str,
+        kind: str | None = None,
+        caption: str | None = None,
+        again: bool = False,
+    ) -> Publication:
+        """Publishes items (in order) to the account ``to`` as ``kind`` (default: the
+        publisher's ``default_kind``), their bytes streamed from their sources.
+
+        An unfinished publication of the same items, kind and account (interrupted, or failed)
+        is resumed with its journal, so nothing is posted twice; ``caption=None`` keeps its
+        caption. The publisher's own failures are on the returned publication (``status``
+        ``failed``, ``error``), not raised: the next identical call resumes it.
+
+        Raises:
+            UsageError: no such account or item, a removed item, a kind or media kind the
+                publisher does not declare. NotSupported: an item's source cannot download.
+            SettingsError: the account's settings are no longer valid.
+            AlreadyPublished: published before (without ``again``).
+            PublishError: the publisher raised something other than a ``MediasyncError`` (a
+                bug; recorded on the publication first), or another process resumed it.
+        """
+        from mediasync._publishing import publish
+
+        return publish(self.app, item_ids, to=to, kind=kind, caption=caption, again=again)
+
+    def publications(
+        self, *, account: str | None = None, limit: int | None = None
+    ) -> list[Publication]:
+        """The history, newest first (an account's only, with ``account``)."""
+        from mediasync._db.publications import list_publications
+
+        with self.app.engine.connect() as connection:
+            return list_publications(connection, account, limit)
+
+    def publication(self, publication_id: int) -> Publication:
+        from mediasync._db.publications import get_publication
+
+        with self.app.engine.connect() as connection:
+            return get_publication(connection, publication_id)
+
+    # -- copies --------------------------------------------------------------------------------
+
+    def copy(
+        self,
+        source: str,
+        destination: str,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        kind: str | None = None,
+        folder_template: str = DEFAULT_FOLDER_TEMPLATE,
+        limit: int | None = None,
+        dry_run: bool = False,
+        on_progress: Callable[[CopyProgress], None] | None = None,
+        on_item: Callable[[CopiedItem], None] | None = None,
+    ) -> CopyReport:
+        """Copies the active items of ``source`` (as its index lists them) into
+        ``destination``, indexing each copy there at once; callable from any thread.
+
+        Idempotent: an item whose copy the destination's index holds, or the destination
+        itself (its marker, from ``Source.upload(provenance=...)``), is not copied again, so
+        an interrupted copy goes on where it stopped. ``since``/``until`` bound the item's
+        date (capture time, else modification time; since inclusive, until exclusive).
+        ``folder_template`` places each copy (see ``TEMPLATE_FIELDS``); ``limit`` copies at
+        most that many. ``on_item`` hears of each item copied, found or failed. A destination
+        that is full, read-only or unreachable stops the copy: ``CopyReport.error`` says why.
+
+        Raises:
+            UsageError: an unknown source, the same source twice, a source that cannot
+                download or a destination that cannot be written to, a bad template, kind,
+                dates or limit (all before anything is copied).
+            LeaseHeld: a sync of the destination is running.
+        """
+        from mediasync._copy_template import FolderTemplate
+        from mediasync._copying import CopyRequest, copy_items
+
+        kinds = ("image", "video", "audio", "other")
+        if kind is not None and kind not in kinds:
+            raise UsageError(f"unknown kind {kind!r} (use one of {', '.join(kinds)})")
+        if limit is not None and limit < 1:
+            raise UsageError(f"limit must be at least 1, not {limit}")
+        since = None if since is None else _aware(since)
+        until = None if until is None else _aware(until)
+        if since is not None and until is not None and since >= until:
+            raise UsageError("since must be before until")
+        request = CopyRequest(
+            source,
+            destination,
+            FolderTemplate.parse(folder_template),
+            since=since,
+            until=until,
+            kind=kind,
+            limit=limit,
+            dry_run=dry_run,
+        )
+        return copy_items(self.app, request, on_progress, on_item)
 
     # -- plugin state --------------------------------------------------------------------------
 

@@ -35,7 +35,8 @@ def register_sources(register: Callable[[type[Source]], None]) -> None:
 
 @hookspec
 def register_publishers(register: Callable[[type[Publisher]], None]) -> None:
-    """Register ``Publisher`` subclasses, used by ``mediasync publish ITEM --to TYPE``."""
+    """Register ``Publisher`` subclasses; each one's ``type_name`` becomes a ``publishers add
+    --type`` choice, and its accounts what ``mediasync publish ITEM --to ACCOUNT`` posts to."""
 
 
 @hookspec

@@ -161,6 +161,13 @@ class ChangeFeed:
             self._folders = found
         return self._folders
 
+    def place(self, resources: list[Mapping[str, Any]]) -> dict[str, MediaEntry]:
+        """Entries of these files, by id, at the paths a listing gives them (same-named
+        siblings told apart); files outside the tree, or not media, have none."""
+        upserts: dict[str, MediaEntry] = {}
+        self._files_changed(resources, self.folders(), upserts, {})
+        return upserts
+
     def _folders_changed(
         self,
         changed: list[Mapping[str, Any]],

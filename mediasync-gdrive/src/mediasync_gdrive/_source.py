@@ -8,7 +8,7 @@ only when a method needs them, so loading the plugin costs nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, BinaryIO, ClassVar
 
 from mediasync import (
@@ -185,6 +185,16 @@ class GDriveSource(Source):
             f"source '{self.name}'",
         )
         return uploader.upload(stream, name, folder, provenance)
+
+    def find_copies(self, provenances: Sequence[Provenance]) -> dict[tuple[str, str], MediaEntry]:
+        """Copies by the marker in their ``appProperties`` (see ``_copies``): one query per 40
+        provenances, and the folder map once a copy is found."""
+        from mediasync_gdrive._copies import find_copies
+
+        if not provenances:
+            return {}
+        feed = self._change_feed()
+        return find_copies(self.client, feed, provenances, self.settings.page_size)
 
     def start_cursor(self) -> str:
         token: str = self._change_feed().start_token()

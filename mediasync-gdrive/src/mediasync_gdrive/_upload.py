@@ -1,7 +1,8 @@
-"""Uploads: into a sub-folder (created as needed), resumable, never twice for one origin.
+"""Uploads: into a sub-folder (created as needed), resumable, never twice for one provenance.
 
-With an ``origin`` id (an Instagram media id, say), the file records it in ``appProperties``
-(private to this app) and a re-run finds that file with one query instead of uploading again.
+With a provenance (where the bytes were copied from), the file carries a marker in its
+``appProperties`` (see ``_copies``): ``find_copies`` finds it across the tree, and an upload
+into the same folder finds it with one query instead of uploading again.
 A taken name gets ``name (1).ext``, ``name (2).ext``…: Drive would accept a duplicate name, but
 the index would then list it as ``name (FILEID).ext`` and the caller would lose track of it.
 """
@@ -11,19 +12,23 @@ from __future__ import annotations
 import posixpath
 import shutil
 import tempfile
+import threading
 from collections.abc import Mapping
 from typing import Any, BinaryIO
 
 from mediasync import AuthError, MediaEntry, Provenance, SourceError
 from mediasync_gdrive._client import DriveClient
+from mediasync_gdrive._copies import COPY_KEY, copy_marker, marker_query
 from mediasync_gdrive._entries import FILE_FIELDS, entry_from, quote
 from mediasync_gdrive._names import FOLDER, extension_type, safe_folder, safe_name, with_suffix
 from mediasync_gdrive._walk import Folder, list_pages
 
-__all__ = ["ORIGIN_KEY", "Uploader"]
+__all__ = ["Uploader"]
 
-ORIGIN_KEY = "mediasyncOriginId"
 NAMES_PER_TRY = 20
+_FOLDER_LOCK = threading.Lock()
+_CREATED_FOLDERS: dict[tuple[str | None, str, str], str] = {}
+"""(API endpoint, parent id, name) → id of the folders this process created."""
 MAX_NUMBER = 999
 
 
@@ -57,14 +62,14 @@ class Uploader:
         parent = self.root.id
         for part in parts:
             parent = self._folder(parent, part)
-        origin_id = None if provenance is None else provenance.source_id
-        if origin_id is not None:
-            found = self._by_origin(parent, origin_id)
+        marker = None if provenance is None else copy_marker(provenance)
+        if marker is not None:
+            found = self._by_marker(parent, marker)
             if found is not None:
                 return self._entry(found, parts, str(found["name"]), provenance)
         wanted = safe_name(name)
         final = self._free_name(parent, wanted)
-        resource = self._send(stream, final, parent, origin_id)
+        resource = self._send(stream, final, parent, marker)
         return self._entry(resource, parts, final, provenance)
 
     def _entry(
@@ -81,7 +86,17 @@ class Uploader:
 
     def _folder(self, parent: str, name: str) -> str:
         """The id of folder ``name`` in ``parent`` (the oldest, as listings name it), created
-        when missing."""
+        when missing.
+
+        One thread at a time per process: Drive accepts two folders of one name, so uploads
+        in parallel (``copy``) would each create one. A folder created here is remembered,
+        because Drive's search may not show it to the next query at once.
+        """
+        with _FOLDER_LOCK:
+            known = _CREATED_FOLDERS.get((self.client.endpoint, parent, name))
+            return known if known is not None else self._find_or_create_folder(parent, name)
+
+    def _find_or_create_folder(self, parent: str, name: str) -> str:
         q = (
             f"{quote(parent)} in parents and name = {quote(name)} and "
             f"mimeType = {quote(FOLDER)} and trashed = false"
@@ -99,13 +114,11 @@ class Uploader:
             ),
             "files.create (folder)",
         )
+        _CREATED_FOLDERS[(self.client.endpoint, parent, name)] = str(created["id"])
         return str(created["id"])
 
-    def _by_origin(self, parent: str, origin_id: str) -> Mapping[str, Any] | None:
-        q = (
-            f"{quote(parent)} in parents and trashed = false and appProperties has "
-            f"{{ key={quote(ORIGIN_KEY)} and value={quote(origin_id)} }}"
-        )
+    def _by_marker(self, parent: str, marker: str) -> Mapping[str, Any] | None:
+        q = f"{quote(parent)} in parents and {marker_query([marker])}"
         return next(iter(list_pages(self.client, q)), None)
 
     def _free_name(self, parent: str, wanted: str) -> str:
@@ -123,7 +136,7 @@ class Uploader:
         raise SourceError(f"cannot name the upload: '{wanted}' and {MAX_NUMBER} variants are taken")
 
     def _send(
-        self, stream: BinaryIO, name: str, parent: str, origin_id: str | None
+        self, stream: BinaryIO, name: str, parent: str, marker: str | None
     ) -> Mapping[str, Any]:
         from googleapiclient.http import MediaIoBaseUpload
 
@@ -136,8 +149,8 @@ class Uploader:
             seekable = spool  # type: ignore[assignment]
         mime = extension_type(name) or "application/octet-stream"
         body: dict[str, Any] = {"name": name, "parents": [parent], "mimeType": mime}
-        if origin_id is not None:
-            body["appProperties"] = {ORIGIN_KEY: origin_id[:100]}
+        if marker is not None:
+            body["appProperties"] = {COPY_KEY: marker}
         try:
             media = MediaIoBaseUpload(
                 seekable, mimetype=mime, chunksize=self.chunk_size, resumable=True

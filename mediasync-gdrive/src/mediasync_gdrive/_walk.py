@@ -46,9 +46,14 @@ class Folder:
 
 
 def list_pages(
-    client: DriveClient, q: str, *, drive_id: str | None = None, page_size: int = 1000
+    client: DriveClient,
+    q: str,
+    *,
+    drive_id: str | None = None,
+    page_size: int = 1000,
+    fields: str = FILE_FIELDS,
 ) -> Iterator[dict[str, Any]]:
-    """Every file matching ``q``, page after page (each page one API call)."""
+    """Every file matching ``q``, page after page (each page one API call), with ``fields``."""
     token: str | None = None
     corpus: dict[str, Any] = {"corpora": "drive", "driveId": drive_id} if drive_id else {}
     while True:
@@ -58,7 +63,7 @@ def list_pages(
                 q=q,
                 pageSize=page_size,
                 pageToken=page,
-                fields=f"nextPageToken,files({FILE_FIELDS})",
+                fields=f"nextPageToken,files({fields})",
                 supportsAllDrives=True,
                 includeItemsFromAllDrives=True,
                 **corpus,

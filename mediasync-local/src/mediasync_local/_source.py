@@ -19,6 +19,7 @@ from mediasync import (
     UsageError,
     file_sha256,
 )
+from mediasync_local._copies import CopyManifest, CopyRecord
 from mediasync_local._globs import PathFilter
 from mediasync_local._paths import os_path
 from mediasync_local._settings import LocalSettings
@@ -67,6 +68,9 @@ class LocalSource(Source):
         self.root_path = _expand(root)
         self.skipped: list[SkippedFile] = []
         self._filter = PathFilter.from_globs(self.settings.include, self.settings.exclude)
+        self._copies = CopyManifest(self.root_path)
+        self._folders: set[tuple[str, ...]] = set()
+        """Folders this instance's uploads made and checked (see ``write_new_file``)."""
 
     @classmethod
     def normalize_root(cls, root: str | None) -> str | None:
@@ -206,7 +210,8 @@ class LocalSource(Source):
         or ``..``; 255 bytes at most), and a media extension is added when the bytes are media
         but the name does not say so. An existing file is never replaced: a name taken by other
         bytes gives ``name (1).ext``; a name taken by the same bytes is returned as is, so
-        uploading twice writes once. ``provenance`` is carried on the returned entry.
+        uploading twice writes once. ``provenance`` is recorded in the root's copy manifest
+        (``_copies``) once the file is in place, and carried on the returned entry.
 
         Raises:
             SourceUnreachable: the root is missing or lacks its marker file.
@@ -214,7 +219,18 @@ class LocalSource(Source):
             OSError: the disk refused the write; no partial file is left behind.
         """
         self._require_root()
-        written = write_new_file(self.root_path, stream, name, folder)
+        written = write_new_file(self.root_path, stream, name, folder, self._folders)
+        if provenance is not None:
+            st = written.stat
+            record = CopyRecord(
+                provenance,
+                written.path,
+                st.st_size,
+                st.st_mtime_ns,
+                written.sha256,
+                written.mime_type,
+            )
+            self._copies.append(record)
         return entry_for(
             written.path,
             written.stat,
@@ -222,3 +238,28 @@ class LocalSource(Source):
             sha256=written.sha256,
             provenance=provenance,
         )
+
+    def find_copies(self, provenances: Sequence[Provenance]) -> dict[tuple[str, str], MediaEntry]:
+        """The copies the manifest names whose file is still at its path, as the listing shows
+        them; a file changed since (size or modification time) is hashed anew.
+
+        Raises:
+            SourceUnreachable: the root is missing or lacks its marker file.
+        """
+        self._require_root()
+        found: dict[tuple[str, str], MediaEntry] = {}
+        for record in self._copies.lookup(provenances):
+            try:
+                full = self._full_path(record.path)
+                st = os.stat(full)
+            except (OSError, SourceError):
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            unchanged = (st.st_size, st.st_mtime_ns) == (record.size, record.mtime_ns)
+            sha256 = record.sha256 if unchanged else file_sha256(full)
+            entry = entry_for(
+                record.path, st, record.mime_type, sha256=sha256, provenance=record.provenance
+            )
+            found[record.provenance.key] = entry
+        return found

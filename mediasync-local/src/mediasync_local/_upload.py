@@ -173,17 +173,46 @@ def _name_and_place(
     )
 
 
-def write_new_file(root: str, stream: BinaryIO, name: str, folder: str = "") -> Written:
+def _open_temporary(
+    root: str, components: list[str], ensured: set[tuple[str, ...]] | None
+) -> tuple[str, str, int]:
+    """(folder, temporary file, its descriptor): the folder made and checked unless this
+    source instance did so before (``ensured``), and again if it vanished since."""
+    key = tuple(components)
+    known = ensured is not None and key in ensured
+    directory = os.path.join(root, *components) if known else ensure_folder(root, components)
+    temporary = os.path.join(directory, f".mediasync-{secrets.token_hex(8)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _CLOEXEC
+    try:
+        fd = os.open(temporary, flags, 0o666)
+    except FileNotFoundError:
+        if not known:
+            raise
+        directory = ensure_folder(root, components)
+        fd = os.open(temporary, flags, 0o666)
+    if ensured is not None:
+        ensured.add(key)
+    return directory, temporary, fd
+
+
+def write_new_file(
+    root: str,
+    stream: BinaryIO,
+    name: str,
+    folder: str = "",
+    ensured: set[tuple[str, ...]] | None = None,
+) -> Written:
     """Writes ``stream`` under ``root/folder/name`` (both made safe) without overwriting.
+
+    ``ensured`` holds the folders (as safe components) made and checked already: a copy of
+    thousands of files into a few folders then checks each folder once, not each time.
 
     Raises:
         SourceError: the folder leads outside the root, or every numbered name is taken.
         OSError: the disk refused (full, read-only, permission denied); nothing is left behind.
     """
     components = safe_folder(folder)
-    directory = ensure_folder(root, components)
-    temporary = os.path.join(directory, f".mediasync-{secrets.token_hex(8)}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _CLOEXEC, 0o666)
+    directory, temporary, fd = _open_temporary(root, components, ensured)
     try:
         try:
             sha256, size, head = _copy(stream, fd)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import mimetypes
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import attrs
 
@@ -16,9 +17,14 @@ from mediasync import (
     HealthCheck,
     MediaEntry,
     MediaKind,
+    Provenance,
     Source,
     SourceUnreachable,
 )
+
+COPIES = ".mediasync-copies.jsonl"
+"""Where each copy went, one JSON line per ``upload`` with a provenance (a hidden file, so not
+listed): the marker that lets ``mediasync copy`` find it again without the index."""
 
 
 @attrs.frozen
@@ -89,7 +95,7 @@ class ExampleFolderSource(Source):
         name: str,
         *,
         folder: str = "",
-        origin: Mapping[str, Any] | None = None,
+        provenance: Provenance | None = None,
     ) -> MediaEntry:
         parts = [safe_name(p) for p in folder.replace("\\", "/").split("/") if p.strip(". ")]
         target_folder = self.folder.joinpath(*parts)
@@ -104,5 +110,28 @@ class ExampleFolderSource(Source):
             with handle:
                 while chunk := stream.read(1024 * 1024):
                     handle.write(chunk)
-            return self._entry(target)
+            entry = self._entry(target)
+            if provenance is not None:  # the copy's marker, read back by find_copies
+                line = {"source": provenance.source, "id": provenance.source_id, "path": entry.path}
+                with (self.folder / COPIES).open("a", encoding="utf-8") as copies:
+                    copies.write(json.dumps(line) + "\n")
+            return attrs.evolve(entry, provenance=provenance)
         raise FileExistsError(f"no free name for {name!r} in {target_folder}")
+
+    def find_copies(self, provenances: Sequence[Provenance]) -> dict[tuple[str, str], MediaEntry]:
+        """The files ``upload`` wrote for these provenances and that are still there."""
+        try:
+            lines = (self.folder / COPIES).read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return {}
+        written = {}
+        for line in lines:
+            copy = json.loads(line)
+            written[(copy["source"], copy["id"])] = copy["path"]
+        found = {}
+        for provenance in provenances:
+            path = written.get(provenance.key)
+            if path is not None and (self.folder / path).is_file():
+                entry = self._entry(self.folder / path)
+                found[provenance.key] = attrs.evolve(entry, provenance=provenance)
+        return found

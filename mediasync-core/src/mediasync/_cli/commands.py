@@ -9,10 +9,13 @@ __all__ = ["add_core_commands"]
 
 
 def add_core_commands(cli: click.Group) -> None:
+    from mediasync._cli.copy_cmd import copy_command
     from mediasync._cli.db_cmd import db_group
     from mediasync._cli.doctor_cmd import doctor_command
     from mediasync._cli.items_cmd import items_group
     from mediasync._cli.plugins_cmd import plugins_command
+    from mediasync._cli.publish_cmd import publications_command, publish_command
+    from mediasync._cli.publishers_cmd import publishers_group
     from mediasync._cli.run_cmd import run_command
     from mediasync._cli.sources_cmd import sources_group
     from mediasync._cli.status_cmd import status_command
@@ -20,11 +23,15 @@ def add_core_commands(cli: click.Group) -> None:
 
     for command in (
         sync_command,
+        copy_command,
         run_command,
         status_command,
         doctor_command,
         items_group,
         sources_group,
+        publish_command,
+        publications_command,
+        publishers_group,
         plugins_command,
         db_group,
     ):

@@ -67,7 +67,7 @@ def _write_items(items: Iterable[Item], lines: bool) -> None:
     stream.flush()
 
 
-class _Moment(click.ParamType):  # type: ignore[type-arg]
+class DateParam(click.ParamType):  # type: ignore[type-arg]
     """A date (``2024-05-01``) or a date and time (``2024-05-01T12:00``), UTC unless given."""
 
     name = "DATE"
@@ -92,8 +92,8 @@ def items_group() -> None:
 @click.option("--removed", "which", flag_value="removed", help="Only items marked removed.")
 @click.option("--all", "which", flag_value="all", help="Active and removed items.")
 @click.option("--kind", type=click.Choice(KINDS), help="Only items of this kind.")
-@click.option("--since", type=_Moment(), help="Modified at or after this date (UTC).")
-@click.option("--until", type=_Moment(), help="Modified before this date (UTC).")
+@click.option("--since", type=DateParam(), help="Modified at or after this date (UTC).")
+@click.option("--until", type=DateParam(), help="Modified before this date (UTC).")
 @click.option("--path", "path_glob", metavar="GLOB", help="Paths matching GLOB ('*' crosses /).")
 @click.option("--after", "after_id", type=int, metavar="ID", help="Items after this id, by id.")
 @click.option(

@@ -95,7 +95,7 @@ def resolve_targets(state: CliState, targets: tuple[str, ...], all_sources: bool
     return chosen
 
 
-def _size(count: float) -> str:
+def human_size(count: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if count < 1000:
             return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
@@ -110,12 +110,12 @@ def progress_line(name: str, progress: SyncProgress) -> str:
     if progress.to_hash:
         line += (
             f"; hashed {progress.hashed:,} of {progress.to_hash:,} files, "
-            f"{_size(progress.bytes_hashed)} of {_size(progress.bytes_to_hash)}"
+            f"{human_size(progress.bytes_hashed)} of {human_size(progress.bytes_to_hash)}"
         )
         rate, left = progress.bytes_per_second, progress.seconds_left
         if rate is not None and left is not None:
             minutes, seconds = divmod(int(left), 60)
-            line += f", {_size(rate)}/s, {minutes}:{seconds:02} left"
+            line += f", {human_size(rate)}/s, {minutes}:{seconds:02} left"
     return line
 
 

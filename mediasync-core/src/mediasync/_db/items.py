@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Text, select, type_coerce
+from sqlalchemy import Connection, Text, func, select, type_coerce
 
 from mediasync._db.schema import media_events, media_items, sources
 from mediasync._db.sources import as_utc
@@ -20,7 +20,7 @@ from mediasync._db.times import from_mtime_us, mtime_us
 from mediasync._models import ChangeKind, Provenance
 from mediasync._results import Item, ItemEvent
 
-__all__ = ["ItemOrder", "item_by_id", "item_events", "iter_items"]
+__all__ = ["ItemOrder", "count_items", "item_by_id", "item_events", "iter_items"]
 
 ItemOrder = Literal["path", "id"]
 _CHUNK = 2000
@@ -197,6 +197,16 @@ def iter_items(
         if limit is not None and produced >= limit:
             rows.close()
             return
+
+
+def count_items(connection: Connection, *, source_id: int, kind: str | None = None) -> int:
+    """How many active items the source has (of ``kind``): a copy's progress total."""
+    query = select(func.count()).where(
+        media_items.c.source_id == source_id, media_items.c.active.is_(True)
+    )
+    if kind is not None:
+        query = query.where(media_items.c.kind == kind)
+    return int(connection.execute(query).scalar_one())
 
 
 def item_by_id(connection: Connection, item_id: int) -> Item | None:

@@ -220,6 +220,24 @@ class ItemStore:
                 found.setdefault(row.sha256, []).append(ItemRow(*row))
         return found
 
+    def copies_of(
+        self, connection: Connection, source: str, source_ids: Sequence[str]
+    ) -> dict[str, int]:
+        """``{source_id: item id}`` of this source's active items copied from those items of
+        ``source`` (what ``copy`` asks before copying a batch: one indexed query per chunk)."""
+        found: dict[str, int] = {}
+        for chunk in chunks(source_ids):
+            query = select(media_items.c.provenance_id, media_items.c.id).where(
+                and_(
+                    media_items.c.source_id == self.source_id,
+                    media_items.c.provenance_source == source,
+                    media_items.c.provenance_id.in_(chunk),
+                    media_items.c.active.is_(True),
+                )
+            )
+            found.update((row.provenance_id, row.id) for row in connection.execute(query).all())
+        return found
+
     def has_active(self, connection: Connection) -> bool:
         query = select(media_items.c.id).where(
             and_(media_items.c.source_id == self.source_id, media_items.c.active.is_(True))
@@ -370,6 +388,19 @@ class ItemStore:
                 )
                 .values(external_id=f"{row.external_id}#{row.id}")
             )
+
+    @staticmethod
+    def adopt_copy(connection: Connection, item_id: int, entry: MediaEntry) -> bool:
+        """Writes the entry's metadata and provenance on an item that has no provenance yet
+        (a file ``copy`` found indexed already, by a sync that could not tell where it came
+        from); False when the item has one (it is a copy of something else)."""
+        values = dict(zip(METADATA_COLUMNS, _metadata_row(entry), strict=True))
+        result = connection.execute(
+            update(media_items)
+            .where(and_(media_items.c.id == item_id, media_items.c.provenance_source.is_(None)))
+            .values(values)
+        )
+        return bool(result.rowcount == 1)
 
     def mark_removed(self, connection: Connection, item_ids: Sequence[int], now: datetime) -> None:
         for chunk in chunks(item_ids):

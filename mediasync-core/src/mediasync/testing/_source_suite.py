@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mediasync.testing._source_copies import CopyMarkerTests
 from mediasync.testing._source_feed import MetadataTests, NewestFirstTests
 from mediasync.testing._source_folders import FolderListingTests
 from mediasync.testing._source_read import (
@@ -20,6 +21,7 @@ class SourceConformance(  # pytest collects the last base first: declarations ru
     MetadataTests,
     FolderListingTests,
     ChangeFeedTests,
+    CopyMarkerTests,
     UploadTests,
     StableIdTests,
     DownloadTests,
