@@ -42,13 +42,16 @@ class CopyRequest:
     kind: str | None = None
     limit: int | None = None
     dry_run: bool = False
+    where: Callable[[Item], bool] | None = None
 
     def wants(self, item: Item) -> bool:
-        """Whether the item's date (the template's ``{taken}``) is within since/until."""
+        """Whether the item's date (the template's ``{taken}``) is within since/until, and
+        ``where`` (if any) keeps it."""
         taken = item.taken_at or item.mtime
-        return (self.since is None or taken >= self.since) and (
+        in_time = (self.since is None or taken >= self.since) and (
             self.until is None or taken < self.until
         )
+        return in_time and (self.where is None or self.where(item))
 
 
 def _records(app: App, request: CopyRequest) -> tuple[SourceRecord, SourceRecord]:

@@ -671,6 +671,7 @@ class Workspace:
         dry_run: bool = False,
         on_progress: Callable[[CopyProgress], None] | None = None,
         on_item: Callable[[CopiedItem], None] | None = None,
+        where: Callable[[Item], bool] | None = None,
     ) -> CopyReport:
         """Copies the active items of ``source`` (as its index lists them) into
         ``destination``, indexing each copy there at once; callable from any thread.
@@ -680,8 +681,10 @@ class Workspace:
         an interrupted copy goes on where it stopped. ``since``/``until`` bound the item's
         date (capture time, else modification time; since inclusive, until exclusive).
         ``folder_template`` places each copy (see ``TEMPLATE_FIELDS``); ``limit`` copies at
-        most that many. ``on_item`` hears of each item copied, found or failed. A destination
-        that is full, read-only or unreachable stops the copy: ``CopyReport.error`` says why.
+        most that many; ``where`` keeps only the items it is true for (a plugin's own filter,
+        such as Instagram's stories). ``on_item`` hears of each item copied, found or failed. A
+        destination that is full, read-only or unreachable stops the copy: ``CopyReport.error``
+        says why.
 
         Raises:
             UsageError: an unknown source, the same source twice, a source that cannot
@@ -710,6 +713,7 @@ class Workspace:
             kind=kind,
             limit=limit,
             dry_run=dry_run,
+            where=where,
         )
         return copy_items(self.app, request, on_progress, on_item)
 

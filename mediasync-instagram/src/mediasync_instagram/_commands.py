@@ -253,3 +253,114 @@ def set_command(name: str, assignments: tuple[str, ...]) -> None:
         changes[key.strip()] = value
     workspace.update_settings(name, changes)
     click.echo(f"updated '{name}': {', '.join(sorted(changes))}")
+
+
+def _progress_line() -> Any:
+    """A one-line progress display on a terminal's stderr; nothing when it is not a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(progress: Any) -> None:
+        click.echo(
+            f"\r\033[K{progress.copied} copied, {progress.skipped} already there, "
+            f"{progress.failed} failed ({progress.considered} of {progress.total})",
+            nl=False,
+            err=True,
+        )
+
+    return show
+
+
+@instagram_group.command("backfill")
+@click.argument("name")
+@click.option(
+    "--to", "destination", required=True, help="The source to copy into (a folder, Drive)."
+)
+@click.option(
+    "--media-type",
+    type=click.Choice(["feed", "stories", "all"]),
+    default="all",
+    show_default=True,
+    help="Feed posts and reels, stories, or both.",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Copy at most this many files.")
+@click.option(
+    "--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]), help="Taken at or after."
+)
+@click.option("--dry-run", is_flag=True, help="Say what would be copied; copy nothing.")
+@click.option(
+    "--full", is_flag=True, help="Read the whole account again (copies only what is missing)."
+)
+@click.option(
+    "--sidecars", is_flag=True, help="A JSON file beside each post: caption, permalink, time."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def backfill_command(
+    name: str,
+    destination: str,
+    media_type: str,
+    limit: int | None,
+    since: datetime | None,
+    dry_run: bool,
+    full: bool,
+    sidecars: bool,
+    as_json: bool,
+) -> None:
+    """Copy account NAME's media into source DEST, then on later runs only what is new."""
+    from mediasync_instagram._backfill import backfill
+
+    workspace = Workspace.current()
+    _instagram_source(workspace, name)
+    progress = None if as_json else _progress_line()
+    report = backfill(
+        workspace,
+        name,
+        destination,
+        media_type=media_type,  # type: ignore[arg-type]
+        limit=limit,
+        since=None if since is None else since.replace(tzinfo=UTC),
+        dry_run=dry_run,
+        full=full,
+        sidecars=sidecars,
+        on_progress=progress,
+    )
+    if progress is not None:
+        click.echo("\r\033[K", nl=False, err=True)
+    verb = "would copy" if dry_run else "copied"
+    line = (
+        f"{name} -> {destination}: {report.listed} new on Instagram, {verb} {report.copied}, "
+        f"{report.skipped} already there, {report.unavailable} unavailable, "
+        f"{report.failed} failed"
+    )
+    _emit(report.as_json(), as_json, [line, *(f"  {e}" for e in report.errors)])
+    if report.error is not None:
+        raise MediasyncError(report.error)
+    if report.failed:
+        click.get_current_context().exit(1)
+
+
+@instagram_group.command("backfill-status")
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def backfill_status_command(name: str | None, as_json: bool) -> None:
+    """Backfill runs of one account or all: copied, skipped, unavailable, failed, last error."""
+    from mediasync_instagram._backfill import history
+
+    workspace = Workspace.current()
+    if name is not None:
+        _instagram_source(workspace, name)
+    names = [name] if name else [info.name for info in workspace.sources(TYPE)]
+    data = {account: history(workspace, account) for account in names}
+    lines: list[str] = []
+    for account, runs in data.items():
+        lines.append(f"{account}: {len(runs)} backfill runs" if runs else f"{account}: never")
+        for run in runs[:5]:
+            status = "ok" if run["error"] is None and not run["failed"] else "FAILED"
+            lines.append(
+                f"  {run['finished_at'][:19]}  {status:<6} -> {run['destination']}: "
+                f"{run['copied']} copied, {run['skipped']} skipped, "
+                f"{run['unavailable']} unavailable, {run['failed']} failed"
+            )
+            if run["error"]:
+                lines.append(f"    {run['error']}")
+    _emit(data, as_json, lines or ["no Instagram accounts: see `mediasync instagram connect`"])

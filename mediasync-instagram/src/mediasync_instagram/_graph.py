@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -140,14 +140,11 @@ class GraphClient:
         query = [(k, v) for k, v in query if k != "access_token"]
         return urlunsplit(parts._replace(query=urlencode(query)))
 
-    @contextmanager
-    def download(self, url: str) -> Iterator[httpx.Response]:
+    def download(
+        self, url: str, headers: Mapping[str, str] | None = None
+    ) -> AbstractContextManager[httpx.Response]:
         """A streamed GET of a CDN address (no token: media URLs carry their own signature)."""
-        try:
-            with self._http.stream("GET", url) as response:
-                yield response
-        except httpx.TransportError as exc:
-            raise SourceUnreachable(f"download failed: {type(exc).__name__}") from None
+        return self._http.stream("GET", url, headers=dict(headers or {}))
 
     def _call(self, method: str, url: str, params: Mapping[str, Any]) -> dict[str, Any]:
         throttled = 0

@@ -23,3 +23,7 @@ def register_commands(cli: click.Group) -> None:
     from mediasync_instagram._commands import instagram_group
 
     cli.add_command(instagram_group)
+    add_alias = getattr(cli, "add_alias", None)
+    if add_alias is not None:
+        add_alias("backfill-instagram", "instagram", "backfill")
+        add_alias("backfill-status", "instagram", "backfill-status")
