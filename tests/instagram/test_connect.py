@@ -195,3 +195,18 @@ def test_a_refresh_that_fails_does_not_fail_the_sync(
     synced = run([*db, "sync", "insta"])
 
     assert synced.exit_code == 0, synced.stderr
+
+
+def test_doctor_warns_before_the_token_expires(
+    run: CliRun, db: list[str], graph: FakeGraph, token: str, database_url: str
+) -> None:
+    assert connect(run, db, graph, "--token", token).exit_code == 0  # type: ignore[attr-defined]
+    with Workspace.open(database_url=database_url) as workspace:
+        soon = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+        workspace.update_settings("insta", {"token_expires_at": soon})
+
+    result = run([*db, "doctor"])
+
+    assert "credentials expire" in result.stdout + result.stderr
+    assert "mediasync instagram refresh-token insta" in result.stdout + result.stderr
+    assert token not in result.stdout + result.stderr

@@ -242,4 +242,7 @@ class InstagramSource(Source):
         detail = f"@{account.get('username', settings.username or '?')}"
         if days is not None:
             detail += f", token valid {days:.0f} more days"
-        return HealthCheck(ok=True, detail=detail, expires_at=settings.expires_at)
+        fix = None
+        if days is not None and days < REFRESH_WHEN_LEFT_DAYS:
+            fix = f"mediasync instagram refresh-token {self.name} (any sync also refreshes it)"
+        return HealthCheck(ok=True, detail=detail, fix=fix, expires_at=settings.expires_at)
