@@ -5,6 +5,7 @@
     python bench/run.py workers [--workers 1,2,4] [...]     # mediasync run workers on PostgreSQL
     python bench/run.py gdrive [--files 100000] [...]       # Drive source against the fake
     python bench/run.py copy [--files 10000] [...]          # mediasync copy against cp, rclone
+    python bench/run.py instagram [--posts 5000] [...]      # Instagram backfill on the fake
 
 Each suite has its own ``--help``. ``python bench/run.py`` alone lists them.
 """
@@ -44,6 +45,12 @@ def _copy(argv: list[str]) -> None:
     copy_bench.main(argv)
 
 
+def _instagram(argv: list[str]) -> None:
+    from bench import instagram_bench
+
+    instagram_bench.main(argv)
+
+
 def _startup(argv: list[str]) -> None:
     from bench import startup
 
@@ -55,6 +62,7 @@ SUITES: dict[str, tuple[Callable[[list[str]], None], str]] = {
     "workers": (_workers, "many `mediasync run` workers on one PostgreSQL, one SIGKILLed"),
     "gdrive": (_gdrive, "Google Drive source on the loopback fake: API calls and wall time"),
     "copy": (_copy, "mediasync copy local -> local against cp -r and rclone copy"),
+    "instagram": (_instagram, "Instagram backfill on the loopback Graph fake: calls, time, memory"),
     "startup": (_startup, "how long `mediasync --help` takes against a bare interpreter"),
 }
 
