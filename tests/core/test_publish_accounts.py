@@ -87,8 +87,8 @@ def test_a_secret_reference_is_stored_as_the_reference(
         ),
         (["--type", "folder", "--set", "path"], "expected key=value, got 'path'"),
         (
-            ["--type", "instagram"],
-            "unknown publisher type 'instagram' (installed publisher types: folder)",
+            ["--type", "mastodon"],
+            "unknown publisher type 'mastodon' (installed publisher types: folder",
         ),
     ],
     ids=["missing", "unknown-key", "unset-reference", "not-key-value", "unknown-type"],

@@ -3,11 +3,14 @@ index knows the account as a source, through the plugin's public names only."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from fakes.cloudinary import FakeCloudinary
 from fakes.instagram import DAY, Account, FakeGraph
-from instagram.helpers import SOURCE, source_settings
+from instagram.helpers import PUBLISHER, SOURCE, Photos, publisher_settings, source_settings
 
 from mediasync import Workspace
 from mediasync_instagram import _graph
@@ -52,3 +55,33 @@ def workspace(
             SOURCE, "instagram", root=None, settings=source_settings(graph, account, token)
         )
         yield opened
+
+
+@pytest.fixture
+def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeCloudinary]:
+    """The fake Cloudinary; no ``CLOUDINARY_*`` variable from the shell reaches the SDK."""
+    for name in [n for n in os.environ if n.startswith("CLOUDINARY_")]:
+        monkeypatch.delenv(name)
+    with FakeCloudinary() as fake:
+        yield fake
+        assert fake.internal_errors == []
+
+
+@pytest.fixture
+def photos(workspace: Workspace, tmp_path: Path) -> Photos:
+    """A local folder source ``photos`` to publish from: ``photos.add(name, data)`` indexes a
+    file and gives its item id."""
+    root = tmp_path / "photos"
+    root.mkdir()
+    workspace.add_source("photos", "local", root=str(root), settings={})
+    return Photos(workspace, root)
+
+
+@pytest.fixture
+def publisher_account(workspace: Workspace, cloud: FakeCloudinary) -> Iterator[str]:
+    """Publisher account ``ig`` posting as source ``insta``, staging on the fake Cloudinary;
+    the workspace is current (as inside a command)."""
+    workspace.add_publisher(PUBLISHER, "instagram", settings=publisher_settings(cloud))
+    restore = workspace.make_current()
+    yield PUBLISHER
+    restore()

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import attrs
+from fakes.cloudinary import FakeCloudinary
 from fakes.instagram import Account, FakeGraph
 
+from mediasync import Workspace
+
 SOURCE = "insta"
+PUBLISHER = "ig"
 
 
 def source_settings(graph: FakeGraph, account: Account, token: str, **more: Any) -> dict[str, Any]:
@@ -18,3 +24,76 @@ def source_settings(graph: FakeGraph, account: Account, token: str, **more: Any)
         "api_version": graph.version,
         **more,
     }
+
+
+def publisher_settings(cloud: FakeCloudinary, **more: Any) -> dict[str, Any]:
+    """Settings of an Instagram publisher account posting as ``SOURCE``, staging on ``cloud``."""
+    return {
+        "account": SOURCE,
+        "cloud_name": cloud.cloud_name,
+        "api_key": cloud.api_key,
+        "api_secret": cloud.api_secret,
+        "upload_prefix": cloud.upload_prefix,
+        **more,
+    }
+
+
+@attrs.define
+class Photos:
+    """The local folder source ``photos``."""
+
+    workspace: Workspace
+    root: Path
+
+    def add(self, name: str, data: bytes) -> int:
+        """Writes ``name``, syncs the folder, and gives the new item's id."""
+        (self.root / name).write_bytes(data)
+        self.workspace.sync("photos")
+        return self.id(name)
+
+    def id(self, name: str) -> int:
+        return next(i.id for i in self.workspace.items(source="photos") if i.path == name)
+
+
+# -- media to publish -------------------------------------------------------------------------
+
+
+def photo(width: int = 1080, height: int = 1080, format: str = "JPEG", seed: int = 0) -> bytes:
+    """A real image Pillow encodes (JPEG by default; ``PNG``, ``WEBP``, ``GIF`` too)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), ((seed * 53) % 256, 90, 160)).save(out, format=format)
+    return out.getvalue()
+
+
+def _box(kind: bytes, payload: bytes) -> bytes:
+    import struct
+
+    return struct.pack(">I", 8 + len(payload)) + kind + payload
+
+
+def movie(
+    seconds: float = 10.0,
+    width: int = 1080,
+    height: int = 1920,
+    *,
+    size: int = 20_000,
+    handler: bytes = b"vide",
+    moov_last: bool = False,
+    brand: bytes = b"isom",
+) -> bytes:
+    """An MP4 whose ``moov`` holds ``mvhd`` (the duration) and one track (``tkhd`` size,
+    ``hdlr`` handler: ``vide`` video, ``soun`` sound only), padded to ``size`` bytes."""
+    import struct
+
+    mvhd = _box(b"mvhd", b"\0\0\0\0" + struct.pack(">IIII", 0, 0, 1000, int(seconds * 1000)))
+    tkhd_body = b"\0\0\0\3" + b"\0" * 72 + struct.pack(">II", width << 16, height << 16)
+    hdlr = _box(b"hdlr", b"\0" * 8 + handler + b"\0" * 12)
+    moov = _box(b"moov", mvhd + _box(b"trak", _box(b"tkhd", tkhd_body) + _box(b"mdia", hdlr)))
+    ftyp = _box(b"ftyp", brand + b"\0\0\2\0isomiso2avc1mp41")
+    padding = max(size - len(ftyp) - len(moov) - 8, 0)
+    mdat = _box(b"mdat", bytes((i * 7) % 251 for i in range(padding)))
+    return ftyp + (mdat + moov if moov_last else moov + mdat)

@@ -480,7 +480,11 @@ class Workspace:
         """What needs the user's attention (database, plugins, sources), each with its fix."""
         from mediasync._doctor import diagnose
 
-        return diagnose(self.app)
+        restore = self.make_current()  # as in ``publish``: a check may read the index
+        try:
+            return diagnose(self.app)
+        finally:
+            restore()
 
     # -- items ---------------------------------------------------------------------------------
 
@@ -639,7 +643,11 @@ class Workspace:
         """
         from mediasync._publishing import publish
 
-        return publish(self.app, item_ids, to=to, kind=kind, caption=caption, again=again)
+        restore = self.make_current()  # a publisher may read the index (another source's token)
+        try:
+            return publish(self.app, item_ids, to=to, kind=kind, caption=caption, again=again)
+        finally:
+            restore()
 
     def publications(
         self, *, account: str | None = None, limit: int | None = None

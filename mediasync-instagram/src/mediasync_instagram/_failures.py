@@ -30,6 +30,9 @@ AUTH_CODES = frozenset({190, 102, 10, *range(200, 300)})
 TRANSIENT_CODES = frozenset({1, 2})
 MISSING_SUBCODES = frozenset({33})
 """Code 100 with subcode 33: the object does not exist (or we may not see it)."""
+REFUSED_SUBCODES = frozenset({2207050, 2207051})
+"""Publishing subcodes that name their meaning whatever the code: 2207051 comes with code 4
+(an action block for spam, not throttling) and 2207050 (a restricted account) is for good."""
 _TOKEN_IN_QUERY = re.compile(r"(access_token=)[^&\s\"']+")
 
 
@@ -69,7 +72,9 @@ def classify(status: int, body: bytes, content_type: str) -> Failure:
     code = _int(error.get("code"))
     subcode = _int(error.get("error_subcode"))
     message = str(error.get("message") or "unknown error").strip().splitlines()[0][:300]
-    if code in THROTTLE_CODES:
+    if subcode in REFUSED_SUBCODES:
+        kind = "refused"
+    elif code in THROTTLE_CODES:
         kind = "throttled"
     elif code in AUTH_CODES:
         kind = "auth"

@@ -52,6 +52,10 @@ class MissingObject(GraphError):
 class _Transient(Exception):
     """A failure worth trying again: Meta says so, the server broke, the network dropped."""
 
+    def __init__(self, message: str, failure: Failure | None = None) -> None:
+        super().__init__(message)
+        self.failure = failure
+
 
 class _RedactTokens(logging.Filter):
     def __init__(self) -> None:
@@ -106,12 +110,29 @@ class GraphClient:
         # The module's ``_sleep`` is looked up on each call, so tests can make waits instant.
         (self._sleep_with or _sleep)(seconds)
 
+    def pause(self, seconds: float) -> None:
+        """Waits as the client's own retries do (instant in tests that patch ``_sleep``)."""
+        self.waited += seconds
+        self._sleep(seconds)
+
     def url(self, path: str) -> str:
         return f"{self.base_url}/{self.version}/{path.lstrip('/')}"
 
     def get(self, path: str, **params: Any) -> dict[str, Any]:
         """``GET /{version}/{path}`` with ``params``; the decoded JSON object."""
         return self._call("GET", self.url(path), params)
+
+    def call_once(self, method: str, path: str, **params: Any) -> dict[str, Any]:
+        """``method /{version}/{path}`` without retrying transient failures: for publishing
+        steps, whose caller decides whether trying again is safe (a ``media_publish`` whose
+        answer was lost may have posted). Throttling is still waited out (nothing happened).
+
+        Raises:
+            GraphError: any refusal, a transient one included (``failure.kind == "transient"``;
+                ``failure.status == 0`` when the network failed).
+            AuthError, RateLimited: as for ``get``.
+        """
+        return self._call(method, self.url(path), params, attempts=1)
 
     def get_unversioned(self, path: str, **params: Any) -> dict[str, Any]:
         """For the few endpoints outside the versioned tree (``refresh_access_token``)."""
@@ -146,11 +167,17 @@ class GraphClient:
         """A streamed GET of a CDN address (no token: media URLs carry their own signature)."""
         return self._http.stream("GET", url, headers=dict(headers or {}))
 
-    def _call(self, method: str, url: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    def _call(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any],
+        attempts: int = TRANSIENT_ATTEMPTS,
+    ) -> dict[str, Any]:
         throttled = 0
         while True:
             try:
-                return self._with_retries(method, url, params)
+                return self._with_retries(method, url, params, attempts)
             except _Throttled as exc:
                 throttled += 1
                 wait = exc.wait if exc.wait is not None else 60.0 * 2 ** (throttled - 1)
@@ -163,10 +190,12 @@ class GraphClient:
                 self.waited += wait
                 self._sleep(wait)
 
-    def _with_retries(self, method: str, url: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    def _with_retries(
+        self, method: str, url: str, params: Mapping[str, Any], attempts: int
+    ) -> dict[str, Any]:
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception_type(_Transient),
-            stop=tenacity.stop_after_attempt(TRANSIENT_ATTEMPTS),
+            stop=tenacity.stop_after_attempt(attempts),
             wait=tenacity.wait_exponential(multiplier=1, max=16),
             sleep=self._sleep,
             reraise=True,
@@ -176,6 +205,9 @@ class GraphClient:
                 with attempt:
                     return self._once(method, url, params)
         except _Transient as exc:
+            if attempts == 1:
+                failure = exc.failure or Failure("transient", 0, str(exc))
+                raise GraphError(str(exc), failure) from None
             raise SourceUnreachable(
                 f"the Graph API failed {TRANSIENT_ATTEMPTS} times: {exc}"
             ) from None
@@ -205,7 +237,7 @@ class GraphClient:
         failure = classify(response.status_code, response.content, content_type)
         message = redact(failure.describe(), self._token)
         if failure.kind == "transient":
-            raise _Transient(message)
+            raise _Transient(message, failure)
         if failure.kind == "throttled":
             raise _Throttled(failure, regain_seconds(response.headers))
         if failure.kind == "auth":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from mediasync import Source, hookimpl
+from mediasync import Publisher, Source, hookimpl
 
 if TYPE_CHECKING:
     import click
@@ -19,9 +19,23 @@ def register_sources(register: Callable[[type[Source]], None]) -> None:
 
 
 @hookimpl
+def register_publishers(register: Callable[[type[Publisher]], None]) -> None:
+    from mediasync_instagram._publisher import InstagramPublisher
+
+    register(InstagramPublisher)
+
+
+@hookimpl
 def register_commands(cli: click.Group) -> None:
     from mediasync_instagram._commands import instagram_group
+    from mediasync_instagram._publish_commands import (
+        cloudinary_command,
+        publish_command,
+        sweep_command,
+    )
 
+    for command in (cloudinary_command, publish_command, sweep_command):
+        instagram_group.add_command(command)
     cli.add_command(instagram_group)
     add_alias = getattr(cli, "add_alias", None)
     if add_alias is not None:
