@@ -19,7 +19,7 @@ import pytest
 from core.plugin_dists import PluginDists
 from support import CliRun, json_output
 
-from mediasync import PluginError, RunStatus, SyncCounts, SyncRun, Trigger
+from mediasync import PluginError, RunStatus, SyncCounts, SyncRun, Trigger, Workspace
 from mediasync._cli.main import build_cli
 from mediasync._plugins import load_plugins
 
@@ -172,6 +172,7 @@ def test_good_plugin_is_ok_and_lists_what_it_registered(dists: PluginDists) -> N
         "sources": ["good"],
         "publishers": [],
         "strategies": [],
+        "services": [],
         "commands": ["hello"],
     }
     assert plugins.source_type("good") is plugin_module("good").GoodSource
@@ -656,14 +657,16 @@ def a_sync_run() -> SyncRun:
 
 
 def test_a_failing_observer_is_logged_and_the_next_one_still_runs(
-    dists: PluginDists, warnings: list[str]
+    dists: PluginDists, warnings: list[str], tmp_path: Path
 ) -> None:
     dists.add("alpha", FAILING_OBSERVER)
     dists.add("omega", RECORDING_OBSERVER)
     plugins = load_plugins()
     run = a_sync_run()
+    workspace = Workspace.open(database_url=f"sqlite:///{tmp_path / 'index.db'}", plugins=plugins)
 
-    plugins.notify("sync_finished", run=run)  # must not raise
+    # As the core calls it; each observer gets only the arguments it declares.
+    plugins.notify("sync_finished", run=run, workspace=workspace)  # must not raise
 
     # alpha is tryfirst, so it ran (and failed) before omega was called
     assert plugin_module("alpha").calls == [run]
@@ -710,7 +713,13 @@ def test_plugins_json_lists_each_plugin_with_its_status(run: CliRun) -> None:
         "status": "ok",
         "error": None,
     }
-    assert set(core["registered"]) == {"commands", "publishers", "sources", "strategies"}
+    assert set(core["registered"]) == {
+        "commands",
+        "publishers",
+        "services",
+        "sources",
+        "strategies",
+    }
     assert {"db", "plugins", "sources"} <= set(core["registered"]["commands"])
     assert listed["good"] == {
         "name": "good",
@@ -721,6 +730,7 @@ def test_plugins_json_lists_each_plugin_with_its_status(run: CliRun) -> None:
         "registered": {
             "commands": ["hello"],
             "publishers": [],
+            "services": [],
             "sources": ["good"],
             "strategies": [],
         },

@@ -12,6 +12,7 @@ from mediasync._errors import (
     ConfigError,
     CursorInvalid,
     DatabaseError,
+    LeaseHeld,
     MediasyncError,
     NotSupported,
     PluginError,
@@ -63,6 +64,7 @@ from mediasync._results import (
     SyncReport,
 )
 from mediasync._secret import Secret
+from mediasync._service import Service
 from mediasync._settings import NoSettings
 from mediasync._source import ChangePage, FolderListing, Source
 from mediasync._strategy import SyncIndex, SyncStrategy
@@ -88,6 +90,7 @@ __all__ = [
     "Item",
     "ItemChange",
     "ItemEvent",
+    "LeaseHeld",
     "MediaEntry",
     "MediaKind",
     "MediasyncError",
@@ -111,6 +114,7 @@ __all__ = [
     "SchemaAhead",
     "SchemaBehind",
     "Secret",
+    "Service",
     "SettingsError",
     "Source",
     "SourceError",

@@ -13,6 +13,7 @@ __all__ = [
     "ConfigError",
     "CursorInvalid",
     "DatabaseError",
+    "LeaseHeld",
     "MediasyncError",
     "NotSupported",
     "PluginError",
@@ -78,6 +79,11 @@ class SchemaBehind(DatabaseError):
 
 class SchemaAhead(DatabaseError):
     """The database was written by a newer mediasync: refused, never downgraded."""
+
+
+class LeaseHeld(MediasyncError):
+    """Another sync of this source (or a copy into it) is running: one at a time, whoever
+    started it (the command line, a worker, a bot)."""
 
 
 class NotSupported(MediasyncError):

@@ -21,6 +21,7 @@ import pluggy
 from mediasync import hookspecs
 from mediasync._errors import PluginError, UsageError
 from mediasync._publisher import Publisher
+from mediasync._service import SERVICE_NAME, Service
 from mediasync._source import Source
 from mediasync._strategy import SyncStrategy
 
@@ -36,18 +37,20 @@ GROUP = "mediasync"
 CORE_NAME = "core"
 CORE_DISTRIBUTION = "mediasync-core"
 Status = Literal["ok", "error", "blocked", "incompatible"]
-Kind = Literal["sources", "publishers", "strategies", "commands"]
-KINDS: tuple[Kind, ...] = ("sources", "publishers", "strategies", "commands")
+Kind = Literal["sources", "publishers", "strategies", "services", "commands"]
+KINDS: tuple[Kind, ...] = ("sources", "publishers", "strategies", "services", "commands")
 _SINGULAR: dict[Kind, str] = {
     "sources": "source",
     "publishers": "publisher",
     "strategies": "strategy",
+    "services": "service",
     "commands": "command",
 }
 _REGISTER_HOOKS: dict[Kind, tuple[str, type[Any], str]] = {
     "sources": ("register_sources", Source, "type_name"),
     "publishers": ("register_publishers", Publisher, "type_name"),
     "strategies": ("register_sync_strategies", SyncStrategy, "name"),
+    "services": ("register_services", Service, "name"),
 }
 
 
@@ -148,6 +151,7 @@ class Plugins:
         self.sources: dict[str, type[Source]] = {}
         self.publishers: dict[str, type[Publisher]] = {}
         self.strategies: dict[str, type[SyncStrategy]] = {}
+        self.services: dict[str, type[Service]] = {}
         self._owners: dict[tuple[Kind, str], str] = {}
 
     # -- loading -----------------------------------------------------------------------------
@@ -210,6 +214,12 @@ class Plugins:
                 key = getattr(cls, attr, None)
                 if not isinstance(key, str) or not key:
                     raise PluginError(f"{cls.__name__} has no {attr}", name)
+                if kind == "services" and not SERVICE_NAME.match(key):
+                    raise PluginError(
+                        f"service name {key!r} of {cls.__name__} must be lowercase letters, "
+                        "digits and dashes (it becomes `mediasync run --with-NAME`)",
+                        name,
+                    )
                 owner = self._owners.get((kind, key)) or (name if key in found else None)
                 if owner is not None:
                     raise PluginError(
@@ -234,6 +244,7 @@ class Plugins:
             "sources": self.sources,
             "publishers": self.publishers,
             "strategies": self.strategies,
+            "services": self.services,
         }
         return tables[kind]
 
@@ -360,6 +371,24 @@ class Plugins:
                     "plugin '%s' failed in %s: %s: %s", name, hook_name, type(exc).__name__, exc
                 )
                 logger.debug("traceback of the failing %s observer", hook_name, exc_info=True)
+
+    def ask(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Asks each implementation on its own: (plugin name, answer) for those that answered.
+
+        One that raises is logged with the plugin's name and left out, as ``notify`` does: a
+        broken plugin must not stop the core's own work.
+        """
+        answers: list[tuple[str, Any]] = []
+        for impl in reversed(getattr(self.manager.hook, hook_name).get_hookimpls()):
+            name = self.manager.get_name(impl.plugin) or "?"
+            try:
+                answers.append((name, _call(impl, **kwargs)))
+            except Exception as exc:
+                logger.warning(
+                    "plugin '%s' failed in %s: %s: %s", name, hook_name, type(exc).__name__, exc
+                )
+                logger.debug("traceback of the failing %s hook", hook_name, exc_info=True)
+        return answers
 
     def source_type(self, type_name: str) -> type[Source]:
         try:

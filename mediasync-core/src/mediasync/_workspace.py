@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from mediasync._plugins import Plugins
     from mediasync._publish_results import Publication, PublisherInfo, PublishPlan
     from mediasync._publisher import Publisher
+    from mediasync._secret import Secret
     from mediasync._source import Source
     from mediasync._sync.worker import Worker
 
@@ -740,6 +741,35 @@ class Workspace:
 
         with self.app.engine.begin() as connection:
             set_state(connection, plugin, scope, key, value)
+
+    def list_state(self, plugin: str, scope: str) -> dict[str, Any]:
+        """Every value a plugin keeps in ``scope``, by key (all of a bot's chats, say)."""
+        from mediasync._db.state import list_state
+
+        with self.app.engine.connect() as connection:
+            return list_state(connection, plugin, scope)
+
+    def seal_secret(self, value: str) -> dict[str, str]:
+        """A secret in the form to keep in plugin state: never the value in clear.
+
+        ``$env:NAME`` and ``$file:PATH`` are kept as that reference (read again by each
+        ``open_secret``); anything else is encrypted with the key in the user's data directory,
+        as a ``Secret`` setting of a source is.
+        """
+        from mediasync._secret import parse_reference
+
+        return parse_reference(value) or self.app.secrets.seal(value)
+
+    def open_secret(self, sealed: Mapping[str, str], name: str = "secret") -> Secret:
+        """The secret ``seal_secret`` sealed (a reference is resolved now).
+
+        Raises:
+            SettingsError: the key file changed, or the reference cannot be read; ``name``
+                says which secret in the message.
+        """
+        from mediasync._secret import Secret
+
+        return Secret(self.app.secrets.open(dict(sealed), name))
 
     def _record(self, name: str) -> SourceRecord:
         from mediasync._db.sources import get_source

@@ -8,6 +8,7 @@ import sys
 import threading
 from collections.abc import Callable
 from types import FrameType
+from typing import Any
 
 import click
 
@@ -39,7 +40,33 @@ def stop_handler(
     return handle
 
 
-@click.command("run")
+class RunCommand(click.Command):
+    """``run`` with one ``--with-NAME`` flag per service the plugins registered.
+
+    The flags depend on the plugins loaded for this invocation, so they are made per context
+    (the root group has put its ``CliState`` there by then), not once at import.
+    """
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        params = super().get_params(ctx)
+        state = ctx.find_object(CliState)
+        if state is None:
+            return params
+        flags: list[click.Parameter] = ctx.meta.setdefault(
+            "mediasync.service_flags",
+            [
+                click.Option(
+                    [f"--with-{name}", f"with_{name.replace('-', '_')}"],
+                    is_flag=True,
+                    help=service.description or f"Also run the {name} service.",
+                )
+                for name, service in sorted(state.plugins.services.items())
+            ],
+        )
+        return params[:-1] + flags + params[-1:]  # --help stays last
+
+
+@click.command("run", cls=RunCommand)
 @click.option("--once", is_flag=True, help="Sync what is due now, then exit.")
 @click.option("--worker-id", help="Name of this worker in leases and runs (default host:pid).")
 @click.option(
@@ -48,18 +75,35 @@ def stop_handler(
     help="Log lines as text or one JSON object each (default from config: log_format).",
 )
 @pass_state
-def run_command(state: CliState, once: bool, worker_id: str | None, log_format: str | None) -> None:
-    """Keep every enabled source in sync on its interval; stop with SIGTERM or Ctrl-C."""
+def run_command(
+    state: CliState, /, once: bool, worker_id: str | None, log_format: str | None, **flags: Any
+) -> None:
+    """Keep every enabled source in sync on its interval; stop with SIGTERM or Ctrl-C.
+
+    Services that plugins offer (--with-NAME) run in the same process, beside the worker.
+    """
     from mediasync._logging import configure_logging
+    from mediasync._service import ServiceThreads
 
     app = state.app
     configure_logging(log_format or app.config.log_format, state.verbose)  # type: ignore[arg-type]
     worker = state.workspace.worker(worker_id, once=once)
+    chosen = [
+        service(state.workspace)
+        for name, service in sorted(state.plugins.services.items())
+        if flags.get(f"with_{name.replace('-', '_')}")
+    ]
+    services = ServiceThreads(chosen, worker.stop)
     stop = stop_handler(worker.stop)
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        worker.run()
+        services.start()
+        try:
+            worker.run()
+        finally:
+            services.close()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     sys.stdout.flush()
+    services.raise_failure()

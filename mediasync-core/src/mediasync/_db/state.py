@@ -9,7 +9,7 @@ from sqlalchemy import Connection, and_, delete, insert, select
 from mediasync._db.schema import plugin_state
 from mediasync._db.sources import utcnow
 
-__all__ = ["get_state", "set_state"]
+__all__ = ["get_state", "list_state", "set_state"]
 
 
 def _key(plugin: str, scope: str, key: str) -> Any:
@@ -21,6 +21,13 @@ def _key(plugin: str, scope: str, key: str) -> Any:
 def get_state(connection: Connection, plugin: str, scope: str, key: str) -> Any:
     query = select(plugin_state.c.value).where(_key(plugin, scope, key))
     return connection.execute(query).scalar()
+
+
+def list_state(connection: Connection, plugin: str, scope: str) -> dict[str, Any]:
+    query = select(plugin_state.c.key, plugin_state.c.value).where(
+        and_(plugin_state.c.plugin == plugin, plugin_state.c.scope == scope)
+    )
+    return {row.key: row.value for row in connection.execute(query.order_by(plugin_state.c.key))}
 
 
 def set_state(connection: Connection, plugin: str, scope: str, key: str, value: Any) -> None:

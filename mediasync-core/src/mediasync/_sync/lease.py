@@ -17,15 +17,11 @@ from sqlalchemy import Connection, Engine, and_, select, update
 
 from mediasync._db.schema import sources
 from mediasync._db.sources import as_utc, utcnow
-from mediasync._errors import MediasyncError
+from mediasync._errors import LeaseHeld, MediasyncError
 
 __all__ = ["Lease", "LeaseHeld", "LeaseLost", "acquire", "dead_local_holders", "default_owner"]
 
 DEFAULT_TTL = timedelta(seconds=120)
-
-
-class LeaseHeld(MediasyncError):
-    """Another sync of this source is running."""
 
 
 class LeaseLost(MediasyncError):

@@ -184,7 +184,9 @@ def sync_source(
                 lease.release(app.engine)
         finally:
             if outcome.run is not None:  # else the run could not be recorded: nothing to tell
-                observers.notify("sync_finished", run=outcome.run)
+                from mediasync._workspace import Workspace
+
+                observers.notify("sync_finished", run=outcome.run, workspace=Workspace(app))
     assert outcome.run is not None
     session = outcome.session
     errors = tuple(session.error_messages) if session is not None else ()

@@ -16,7 +16,7 @@ from mediasync._db.schema import sources
 from mediasync._db.sources import SourceRecord, utcnow
 from mediasync._sync.lease import Lease, dead_local_holders
 
-__all__ = ["claim_due", "next_due"]
+__all__ = ["claim_due", "next_due", "postpone"]
 
 JITTER_SHARE = 0.1
 
@@ -74,3 +74,14 @@ def claim_due(
             return None
     record = SourceRecord.from_row(row)
     return record, Lease(record.id, owner, ttl, expires)
+
+
+def postpone(engine: Engine, lease: Lease, until: datetime) -> None:
+    """Releases a claimed source without syncing it, due again at ``until``: a plugin paused
+    its scheduled syncs. Its failures, cursor and runs are left as they were."""
+    with engine.begin() as connection:
+        connection.execute(
+            update(sources)
+            .where(and_(sources.c.id == lease.source_id, sources.c.lease_owner == lease.owner))
+            .values(next_due_at=until, lease_owner=None, lease_expires_at=None)
+        )

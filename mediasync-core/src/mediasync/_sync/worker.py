@@ -2,13 +2,15 @@
 
 Many workers may share one database: each claims a due source with a lease, syncs it, and
 goes back for the next. A failing source backs off on its own; a database that goes away
-makes the worker wait and retry, never crash. A first stop signal ends the current run
-between two batches and releases its lease; the process then exits 0.
+makes the worker wait and retry, never crash. A source a plugin paused (``schedule_paused``)
+is released unsynced and looked at again one interval later. A first stop signal ends the
+current run between two batches and releases its lease; the process then exits 0.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import threading
 from datetime import timedelta
 
@@ -17,12 +19,13 @@ from sqlalchemy.exc import DBAPIError
 
 from mediasync._app import App
 from mediasync._db.schema import sources
-from mediasync._db.sources import as_utc, find_source, utcnow
+from mediasync._db.sources import SourceRecord, as_utc, find_source, utcnow
 from mediasync._errors import DatabaseError, MediasyncError, UsageError
 from mediasync._models import Trigger
 from mediasync._results import SyncReport
+from mediasync._sync.lease import Lease
 from mediasync._sync.runner import sync_source
-from mediasync._sync.schedule import claim_due
+from mediasync._sync.schedule import claim_due, next_due, postpone
 
 __all__ = ["Worker"]
 
@@ -30,6 +33,7 @@ logger = logging.getLogger("mediasync.worker")
 
 MAX_IDLE_SECONDS = 5.0
 MAX_DB_BACKOFF_SECONDS = 30.0
+_rng = random.Random()
 
 
 class Worker:
@@ -93,6 +97,8 @@ class Worker:
                 continue
             record, lease = claimed
             try:
+                if self._paused(record, lease):
+                    continue
                 report = sync_source(
                     self.app,
                     record.name,
@@ -109,6 +115,29 @@ class Worker:
             self.runs += 1
             self._log_run(report)
         return self.runs
+
+    def _paused(self, record: SourceRecord, lease: Lease) -> bool:
+        """Asks the plugins (``schedule_paused``) whether this scheduled sync is paused; if so
+        the source is released, due again one interval later, and nothing else changes."""
+        from mediasync._workspace import Workspace
+
+        answers = self.app.plugins.ask(
+            "schedule_paused", source=record.name, workspace=Workspace(self.app)
+        )
+        pausing = sorted(name for name, paused in answers if paused)
+        if not pausing:
+            return False
+        interval = record.interval_seconds or self.app.config.sync.interval_seconds
+        until = next_due(utcnow(), interval, 0, interval, _rng)
+        postpone(self.app.engine, lease, until)
+        logger.info(
+            "sync %s paused by plugin %s; due again at %s",
+            record.name,
+            ", ".join(f"'{name}'" for name in pausing),
+            f"{until:%H:%M:%S} UTC",
+            extra={"fields": {"event": "sync_paused", "source": record.name, "by": pausing}},
+        )
+        return True
 
     def _log_run(self, report: SyncReport) -> None:
         run = report.run
