@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import struct
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -173,7 +174,12 @@ def test_an_image_post_is_fetched_polled_published_and_listed_with_its_caption(
         photo,
     )
     assert host.agents[0].startswith("facebookexternalhit/")
-    assert graph.requests[-1].body["image_url"] == url  # the form body was read
+    # The fake logs a request right after answering it: wait for the record, briefly.
+    deadline = time.monotonic() + 2
+    while not graph.calls["user.media.create"] and time.monotonic() < deadline:
+        time.sleep(0.005)
+    (created,) = [r for r in graph.requests if r.endpoint == "user.media.create"]
+    assert created.body["image_url"] == url  # the form body was read
     assert api.status(container)["status_code"] == "IN_PROGRESS"
     assert api.status(container) == {
         "status_code": "FINISHED",
