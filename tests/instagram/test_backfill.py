@@ -217,3 +217,53 @@ def test_bad_input_is_one_line(cli: CliRun, bad: list[str], backup: Path) -> Non
     assert result.exit_code == 2
     assert len(result.stderr.strip().splitlines()) == 1
     assert files(backup) == {}
+
+
+def test_the_story_service_captures_due_accounts_into_their_backfill_destination(
+    cli: CliRun, graph: FakeGraph, account: Account, backup: Path, workspace: Workspace
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from mediasync_instagram._stories import capture_due
+
+    assert capture_due(workspace) == [], "no capture_stories, no destination yet"
+    workspace.update_settings(SOURCE, {"capture_stories": "true"})
+    assert cli("instagram", "backfill", SOURCE, "--to", "backup").exit_code == 0
+    graph.post_story(account)
+    now = datetime.now(UTC)
+
+    assert capture_due(workspace, now) == [SOURCE]
+    assert capture_due(workspace, now + timedelta(hours=1)) == [], "not due for 6 hours"
+    graph.post_story(account, "VIDEO")
+    assert capture_due(workspace, now + timedelta(hours=7)) == [SOURCE]
+
+    stories = [
+        i
+        for i in workspace.items(source="backup")
+        if i.metadata.get("media_product_type") == "STORY"
+    ]
+    assert len(stories) == 2
+    status = json.loads(cli("instagram", "status", SOURCE, "--json").stdout)
+    assert status[0]["last_story_capture"]["copied"] == 1
+
+
+def test_mediasync_run_hosts_the_story_service(
+    cli: CliRun, graph: FakeGraph, account: Account, backup: Path, workspace: Workspace
+) -> None:
+    workspace.update_settings(SOURCE, {"capture_stories": "true"})
+    assert (
+        cli("instagram", "backfill", SOURCE, "--to", "backup", "--media-type", "feed").exit_code
+        == 0
+    )
+    graph.post_story(account)
+
+    result = cli("run", "--once", "--with-instagram-stories")
+
+    assert result.exit_code == 0, result.stderr
+    assert any(p.name.endswith(".jpg") for p in backup.rglob("*"))
+    stories = [
+        i
+        for i in workspace.items(source="backup")
+        if i.metadata.get("media_product_type") == "STORY"
+    ]
+    assert len(stories) == 1

@@ -55,6 +55,8 @@ class InstagramSettings:
     page_size: int = attrs.field(default=50, validator=_positive)
     capture_stories: bool = False
     """Read the account's live stories too (they vanish after 24 hours)."""
+    stories_interval_hours: float = 6.0
+    """How often ``mediasync run --with-instagram-stories`` backs the stories up."""
     max_wait_seconds: int = attrs.field(default=3600, validator=_positive)
     """The longest rate-limit pause waited out in-process; a longer one fails the run."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from mediasync import Publisher, Source, hookimpl
+from mediasync import Publisher, Service, Source, hookimpl
 
 if TYPE_CHECKING:
     import click
@@ -41,3 +41,10 @@ def register_commands(cli: click.Group) -> None:
     if add_alias is not None:
         add_alias("backfill-instagram", "instagram", "backfill")
         add_alias("backfill-status", "instagram", "backfill-status")
+
+
+@hookimpl
+def register_services(register: Callable[[type[Service]], None]) -> None:
+    from mediasync_instagram._stories import StoryCapture
+
+    register(StoryCapture)
