@@ -35,16 +35,16 @@ def jpeg(path: Path, size: int = 2048, seed: int | None = None) -> Path:
 
 
 def refuse_hashing(library: Library, monkeypatch: Any, path: str) -> None:
-    """Makes the local source's ``sha256`` fail for ``path`` as an unreadable file would."""
+    """Makes the local source's hashing fail for ``path`` as an unreadable file would."""
     source_type = library.app.plugins.source_type("local")
-    real_sha256 = source_type.sha256
+    real_hash_content = source_type.hash_content
 
-    def sha256(self: Any, entry: Any) -> str:
+    def hash_content(self: Any, entry: Any) -> Any:
         if entry.path == path:
             raise PermissionError(13, "Permission denied")
-        return real_sha256(self, entry)
+        return real_hash_content(self, entry)
 
-    monkeypatch.setattr(source_type, "sha256", sha256)
+    monkeypatch.setattr(source_type, "hash_content", hash_content)
 
 
 def counts(report: SyncReport) -> dict[str, int]:

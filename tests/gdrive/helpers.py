@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import pytest
 from click.testing import Result
 from fakes.drive import FakeDrive
 from support import CliRun, json_output
@@ -23,6 +24,10 @@ FAST = (
     "timeout=5",
 )
 """Settings that keep retries fast: back-off in milliseconds, a short socket timeout."""
+
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+"""For tests of the plugin's own logic: what the database does with it is tested on both
+backends elsewhere (``tests/engine``), so these need not run twice."""
 
 
 def source_for(

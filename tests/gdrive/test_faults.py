@@ -24,14 +24,14 @@ def test_transient_faults_end_in_the_same_index(
     assert drive.faults.injected[kind] == 3
 
 
-def test_one_request_in_ten_failing_ends_in_the_same_index(
+def test_one_request_in_four_failing_ends_in_the_same_index(
     mediasync: Mediasync, drive: FakeDrive, service_key: dict[str, Any]
 ) -> None:
     root = drive.folder("Big")
     drive.share(root, service_key["client_email"])
     tree = drive.build_tree(root, files=2000, folders=120, seed=3)
     assert mediasync.connect("big", root).exit_code == 0
-    drive.faults.fail_rate(0.1, ("429", "500", "503", "403-rate"), seed=11)
+    drive.faults.fail_rate(0.25, ("429", "500", "503", "403-rate"), seed=4)
     run = mediasync.sync("big")
     assert run["status"] == "ok", run["error"]
     assert run["counts"]["added"] == len(tree.files)

@@ -26,7 +26,10 @@ from mediasync._errors import (
     SourceUnreachable,
     UsageError,
 )
-from mediasync._filehash import file_sha256
+from mediasync._facts.model import HashedContent, MediaFacts
+from mediasync._facts.read import read_file_facts, read_media_facts
+from mediasync._filehash import file_sha256, hash_file
+from mediasync._media_results import DuplicateGroup, FactsProgress, FactsRefreshReport
 from mediasync._models import (
     Capability,
     ChangeKind,
@@ -66,7 +69,7 @@ from mediasync._results import (
 from mediasync._secret import Secret
 from mediasync._service import Service
 from mediasync._settings import NoSettings
-from mediasync._source import ChangePage, FolderListing, Source
+from mediasync._source import ChangePage, FolderListing, Source, SourceState
 from mediasync._strategy import SyncIndex, SyncStrategy
 from mediasync._workspace import SourceInfo, Workspace
 from mediasync.hookspecs import hookimpl
@@ -85,13 +88,18 @@ __all__ = [
     "CopyReport",
     "CursorInvalid",
     "DatabaseError",
+    "DuplicateGroup",
+    "FactsProgress",
+    "FactsRefreshReport",
     "FolderListing",
+    "HashedContent",
     "HealthCheck",
     "Item",
     "ItemChange",
     "ItemEvent",
     "LeaseHeld",
     "MediaEntry",
+    "MediaFacts",
     "MediaKind",
     "MediasyncError",
     "NoSettings",
@@ -119,6 +127,7 @@ __all__ = [
     "Source",
     "SourceError",
     "SourceInfo",
+    "SourceState",
     "SourceStatus",
     "SourceUnreachable",
     "SyncCounts",
@@ -132,5 +141,8 @@ __all__ = [
     "Workspace",
     "__version__",
     "file_sha256",
+    "hash_file",
     "hookimpl",
+    "read_file_facts",
+    "read_media_facts",
 ]

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from mediasync._db.sources import SourceRecord
 
-__all__ = ["App"]
+__all__ = ["App", "StoredSourceState", "source_state_scope"]
 
 SECRET_KEY_FILE = "secret.key"
 
@@ -74,6 +74,7 @@ class App:
         )
         source = source_type(record.name, record.root, settings)
         source.settings_saver = functools.partial(self._save_settings, record.name)
+        source.state_store = StoredSourceState(self, record.type, record.name)
         return source
 
     def _save_settings(self, name: str, changes: Mapping[str, Any]) -> None:
@@ -84,3 +85,29 @@ class App:
     def close(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()
+
+
+class StoredSourceState:
+    """A source's ``SourceState``: ``plugin_state`` rows of its type, scope ``source:NAME``
+    (``Workspace.remove_source`` forgets them with the source)."""
+
+    def __init__(self, app: App, plugin: str, source: str) -> None:
+        self.app = app
+        self.plugin = plugin
+        self.scope = source_state_scope(source)
+
+    def get(self, key: str) -> Any:
+        from mediasync._db.state import get_state
+
+        with self.app.engine.connect() as connection:
+            return get_state(connection, self.plugin, self.scope, key)
+
+    def set(self, key: str, value: Any) -> None:
+        from mediasync._db.state import set_state
+
+        with self.app.engine.begin() as connection:
+            set_state(connection, self.plugin, self.scope, key, value)
+
+
+def source_state_scope(source: str) -> str:
+    return f"source:{source}"

@@ -10,15 +10,17 @@ from __future__ import annotations
 import abc
 import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, BinaryIO, ClassVar
+from typing import Any, BinaryIO, ClassVar, Protocol
 
 import attrs
 
 from mediasync._errors import NotSupported, UsageError
+from mediasync._facts.model import HashedContent
+from mediasync._filehash import hash_file
 from mediasync._models import Capability, HealthCheck, MediaEntry, MediaKind, Provenance
 from mediasync._settings import NoSettings
 
-__all__ = ["ChangePage", "FolderListing", "Source"]
+__all__ = ["ChangePage", "FolderListing", "Source", "SourceState"]
 
 HASH_CHUNK = 1024 * 1024
 DEFAULT_PAGE = 100
@@ -31,12 +33,24 @@ class ChangePage:
     ``upserts`` are files added or changed (in the tree or moved into it); ``removed`` are
     ``source_id`` values that left the tree or were deleted. ``cursor`` is where the next read
     starts; ``more`` says whether another page follows right away.
+
+    A feed that reports a folder once rather than every file below it (Drive reports a renamed
+    folder as one change) says so with ``moved_folders`` (``(old path, new path)`` pairs) and
+    ``removed_folders`` (paths): every active item below such a folder follows the deepest of
+    them that holds it, judged on the paths as they were before the page, so a swap of two
+    names or a folder renamed inside a renamed one come out right. A moved folder's items get
+    the new prefix in the database (one statement per folder, a ``moved`` event each, history
+    kept); a removed folder's items are removed, except those in ``upserts``, which moved
+    elsewhere. Both are applied before ``upserts`` and ``removed``, and every removal of the
+    page passes the mass-removal gate first.
     """
 
     upserts: tuple[MediaEntry, ...]
     removed: tuple[str, ...]
     cursor: str
     more: bool = False
+    moved_folders: tuple[tuple[str, str], ...] = ()
+    removed_folders: tuple[str, ...] = ()
 
 
 @attrs.frozen(slots=True)
@@ -62,6 +76,19 @@ class FolderListing:
 
     def entries(self) -> Sequence[MediaEntry]:
         return self.build()
+
+
+class SourceState(Protocol):
+    """Where a source's own state lives between runs (``Source.load_state``): JSON values by
+    key, kept in the index for that one source."""
+
+    def get(self, key: str) -> Any:
+        """The value stored under ``key``, or ``None``."""
+        ...
+
+    def set(self, key: str, value: Any) -> None:
+        """Replaces the value under ``key``; ``None`` deletes it."""
+        ...
 
 
 class Source(abc.ABC):
@@ -95,6 +122,37 @@ class Source(abc.ABC):
         self.settings = settings
         self.settings_saver: Callable[[Mapping[str, Any]], None] | None = None
         """Set by mediasync on the instances it opens; see ``save_settings``."""
+        self.state_store: SourceState | None = None
+        """Set by mediasync on the instances it opens; see ``load_state``."""
+
+    def load_state(self, key: str) -> Any:
+        """A JSON value this source kept with ``save_state`` (``None`` if there is none).
+
+        For what a source must remember between runs beside its cursor, too big or too
+        structured for it (Drive's folder map). The value is written when ``save_state`` is
+        called, not with the run's changes: a source that must match it to the cursor versions
+        it by something the cursor carries.
+
+        Raises:
+            NotSupported: the source was not opened by mediasync (a test built it by hand).
+        """
+        return self._state("read").get(key)
+
+    def save_state(self, key: str, value: Any) -> None:
+        """Stores a JSON value for this source under ``key``; ``None`` deletes it.
+
+        Raises:
+            NotSupported: the source was not opened by mediasync.
+        """
+        self._state("keep").set(key, value)
+
+    def _state(self, verb: str) -> SourceState:
+        store: SourceState | None = getattr(self, "state_store", None)
+        if store is None:
+            raise NotSupported(
+                f"source '{self.name}' was not opened by mediasync: no state to {verb}"
+            )
+        return store
 
     def save_settings(self, changes: Mapping[str, Any]) -> None:
         """Stores changed settings of this source (a rotated token) for every later run, checked
@@ -194,6 +252,19 @@ class Source(abc.ABC):
             while chunk := stream.read(HASH_CHUNK):
                 digest.update(chunk)
         return digest.hexdigest()
+
+    def hash_content(self, entry: MediaEntry) -> HashedContent:
+        """SHA-256 of the bytes and, from the same read, their media facts (capture time, size
+        after orientation, duration, camera); called where ``sha256`` would be.
+
+        The default reads the facts of files the source can name on this machine
+        (``local_path``) while it hashes them; for others it calls ``sha256`` and reads no
+        facts (``facts`` is ``None``): a remote source reports them in its listing instead.
+        """
+        path = self.local_path(entry)
+        if path is None:
+            return HashedContent(self.sha256(entry))
+        return hash_file(path)
 
     def upload(
         self,

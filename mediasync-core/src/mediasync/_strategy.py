@@ -38,8 +38,21 @@ class SyncIndex(Protocol):
         """Declares the listing complete, so unseen items may be marked removed."""
         ...
 
-    def apply(self, upserts: Iterable[MediaEntry], removed: Iterable[str]) -> None:
-        """Applies changes from a feed: entries added or changed, ``source_id`` values removed."""
+    def apply(
+        self,
+        upserts: Iterable[MediaEntry],
+        removed: Iterable[str],
+        *,
+        moved_folders: Sequence[tuple[str, str]] = (),
+        removed_folders: Sequence[str] = (),
+    ) -> None:
+        """Applies changes from a feed: entries added or changed, ``source_id`` values removed,
+        and whole folders moved or removed (see ``ChangePage``).
+
+        Raises:
+            MassRemovalHeld: the removals so far in this run would pass the mass-removal share;
+                nothing of this call was written (the cursor stays where it was).
+        """
         ...
 
     def is_known(self, source_id: str) -> bool:

@@ -36,10 +36,11 @@ from mediasync._results import (
 
 if TYPE_CHECKING:
     from mediasync._app import App
-    from mediasync._db.items import ItemOrder
+    from mediasync._db.items import ItemOrder, Orientation
     from mediasync._db.sources import SourceRecord
     from mediasync._doctor import Finding
     from mediasync._item_bytes import ItemStream
+    from mediasync._media_results import DuplicateGroup, FactsProgress, FactsRefreshReport
     from mediasync._plugins import Plugins
     from mediasync._publish_results import Publication, PublisherInfo, PublishPlan
     from mediasync._publisher import Publisher
@@ -333,10 +334,14 @@ class Workspace:
     def remove_source(self, name: str) -> int:
         """Forgets a source and its index rows (the media are not touched); returns how many
         item rows went with it."""
+        from mediasync._app import source_state_scope
         from mediasync._db.sources import remove_source
+        from mediasync._db.state import forget_scope
 
         with self.app.engine.begin() as connection:
-            return remove_source(connection, name)
+            removed = remove_source(connection, name)
+            forget_scope(connection, source_state_scope(name))
+            return removed
 
     def open_source(self, name: str) -> Source:
         """The source instance, settings decrypted: use it as a context manager."""
@@ -502,14 +507,23 @@ class Workspace:
         limit: int | None = None,
         after_id: int | None = None,
         group_id: str | None = None,
+        taken_since: datetime | None = None,
+        taken_until: datetime | None = None,
+        min_width: int | None = None,
+        min_height: int | None = None,
+        orientation: Orientation | None = None,
     ) -> Iterator[Item]:
         """Streams the items matching every filter (memory stays flat however many).
 
         ``active=None`` gives removed items too, ``False`` only those. ``since``/``until``
-        bound the modification time. ``path_glob`` matches the whole path (``*`` crosses
-        folders). ``after_id`` pages by id (the order is then by id). ``group_id`` gives one
-        group's items (a carousel's children) in their position order. The iterator holds a
-        database connection until it is exhausted or closed.
+        bound the modification time, ``taken_since``/``taken_until`` the capture time (items
+        whose capture time is unknown never match these). ``min_width``/``min_height``: the
+        size as shown; ``orientation``: ``portrait``, ``landscape`` or ``square``.
+        ``path_glob`` matches the whole path (``*`` crosses folders). ``order``: ``path``,
+        ``id``, ``taken`` (oldest first, unknown last) or ``size`` (largest first).
+        ``after_id`` pages by id (the order is then by id). ``group_id`` gives one group's
+        items (a carousel's children) in their position order. The iterator holds a database
+        connection until it is exhausted or closed.
         """
         from mediasync._db.items import iter_items
 
@@ -527,7 +541,63 @@ class Workspace:
                 limit=limit,
                 after_id=after_id,
                 group_id=group_id,
+                taken_since=None if taken_since is None else _aware(taken_since),
+                taken_until=None if taken_until is None else _aware(taken_until),
+                min_width=min_width,
+                min_height=min_height,
+                orientation=orientation,
             )
+
+    def duplicates(
+        self, sources: Sequence[str] = (), *, across_sources: bool = False
+    ) -> Iterator[DuplicateGroup]:
+        """Streams the groups of active items with the same bytes (SHA-256), the most wasted
+        bytes first, each group's items by source and path; one query.
+
+        ``sources``: only items of these sources (all when empty). ``across_sources``: only
+        groups held by two sources or more (the posts already in the Drive folder, the photos
+        both on the laptop and in Drive).
+
+        Raises:
+            UsageError: no such source.
+        """
+        from mediasync._db.duplicates import duplicate_groups
+
+        source_ids = [self._record(name).id for name in sources] or None
+        with self.app.engine.connect() as connection:
+            yield from duplicate_groups(
+                connection, source_ids=source_ids, across_sources=across_sources
+            )
+
+    def refresh_metadata(
+        self,
+        source: str | None = None,
+        *,
+        on_progress: Callable[[FactsProgress], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> list[FactsRefreshReport]:
+        """Reads the media facts (capture time, size, duration, camera) of the items indexed
+        before they were read, from their files' headers; one report per source.
+
+        Resumable: each page of items is written as it is read, and a later call goes on with
+        the items left. Files changed since they were indexed are left to the next sync;
+        sources whose bytes are not on this machine are skipped (their listing gives facts).
+
+        Raises:
+            UsageError: no such source.
+        """
+        from mediasync._db.sources import list_sources
+        from mediasync._facts_refresh import refresh_source_facts
+
+        if source is not None:
+            records = [self._record(source)]
+        else:
+            with self.app.engine.connect() as connection:
+                records = list_sources(connection)
+        return [
+            refresh_source_facts(self.app, record, on_progress=on_progress, cancel=cancel)
+            for record in records
+        ]
 
     def item(self, item_id: int) -> Item:
         """One item with its history.

@@ -21,7 +21,7 @@ from mediasync import MediaEntry, Provenance
 from mediasync_gdrive._changes import ChangeFeed
 from mediasync_gdrive._client import DriveClient
 from mediasync_gdrive._entries import FILE_FIELDS, quote
-from mediasync_gdrive._walk import list_pages
+from mediasync_gdrive._listing import list_pages
 
 __all__ = ["COPY_KEY", "copy_marker", "find_copies", "marker_query"]
 

@@ -8,13 +8,38 @@ so a download resumes where it stopped instead of starting over.
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import Any, BinaryIO
 
-from mediasync import SourceError
+from mediasync import MediaEntry, SourceError
 from mediasync_gdrive._client import DriveClient
-from mediasync_gdrive._errors import http_status
+from mediasync_gdrive._errors import DriveNotFound, http_status
 
-__all__ = ["DriveReader"]
+__all__ = ["DriveReader", "open_entry"]
+
+
+def open_entry(client: DriveClient, entry: MediaEntry, chunk_size: int) -> BinaryIO:
+    """The bytes of ``entry`` (of a shortcut's target for a shortcut), streamed in ranges.
+
+    Raises:
+        SourceError: the file is no longer on Drive.
+    """
+    fields = "id,name,mimeType,size,shortcutDetails(targetId)"
+    try:
+        meta = client.call(
+            lambda s: s.files().get(fileId=entry.source_id, fields=fields, supportsAllDrives=True),
+            f"files.get ({entry.path})",
+        )
+        target = (meta.get("shortcutDetails") or {}).get("targetId")
+        if target:
+            meta = client.call(
+                lambda s: s.files().get(fileId=target, fields=fields, supportsAllDrives=True),
+                f"files.get ({entry.path}, shortcut target)",
+            )
+    except DriveNotFound:
+        raise SourceError(f"{entry.path}: no longer on Drive") from None
+    size = int(meta.get("size") or 0)
+    reader = DriveReader(client, str(meta["id"]), size, chunk_size, entry.path)
+    return io.BufferedReader(reader, buffer_size=chunk_size)
 
 
 class DriveReader(io.RawIOBase):

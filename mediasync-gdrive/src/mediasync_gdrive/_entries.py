@@ -1,7 +1,8 @@
 """Drive file resources → ``MediaEntry``, and the fields the plugin asks Drive for.
 
 Asking only for these fields keeps each page of 1,000 files small; everything an entry needs is
-here, including ``sha256Checksum`` so nothing is downloaded to index.
+here, including ``sha256Checksum`` so nothing is downloaded to index, and the media facts Drive
+read from the file (``_facts``).
 """
 
 from __future__ import annotations
@@ -11,13 +12,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mediasync import MediaEntry, Provenance
+from mediasync_gdrive._facts import media_facts
 from mediasync_gdrive._names import media_type
 
 __all__ = ["FILE_FIELDS", "entry_from", "parse_time", "quote"]
 
 FILE_FIELDS = (
     "id,name,mimeType,parents,size,createdTime,modifiedTime,md5Checksum,sha256Checksum,"
-    "driveId,shortcutDetails(targetId,targetMimeType),imageMediaMetadata(width,height),"
+    "driveId,shortcutDetails(targetId,targetMimeType),"
+    "imageMediaMetadata(width,height,time,cameraMake,cameraModel,rotation),"
     "videoMediaMetadata(width,height,durationMillis)"
 )
 
@@ -62,8 +65,7 @@ def entry_from(
         if require_media:
             return None
         mime = str(body.get("mimeType") or "application/octet-stream")
-    meta = body.get("imageMediaMetadata") or body.get("videoMediaMetadata") or {}
-    duration = _int(meta.get("durationMillis"))
+    facts = media_facts(body)
     return MediaEntry(
         source_id=str(resource["id"]),
         path=path,
@@ -72,8 +74,10 @@ def entry_from(
         mime_type=mime,
         sha256=body.get("sha256Checksum"),
         native_hash=body.get("md5Checksum"),
-        width=_int(meta.get("width")),
-        height=_int(meta.get("height")),
-        duration=duration / 1000 if duration is not None else None,
+        width=facts.width,
+        height=facts.height,
+        duration=facts.duration,
+        taken_at=facts.taken_at,
+        metadata=facts.metadata,
         provenance=provenance,
     )

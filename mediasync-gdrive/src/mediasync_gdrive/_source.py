@@ -1,9 +1,11 @@
 """``GDriveSource``: a Google Drive folder as a mediasync source.
 
-The root is a folder id. A cold sync lists the tree breadth-first (``_walk``); later syncs read
-Drive's change feed (``_changes``) from the token the core's ``changes`` strategy stores. Every
-call goes through one ``DriveClient`` (retries, error mapping); google's libraries are imported
-only when a method needs them, so loading the plugin costs nothing.
+The root is a folder id. A full listing builds the folder map first, in one paged query
+whatever the depth, then lists files many folders to a query (``_scan``, ``_discover``); later
+syncs read Drive's change feed (``_changes``) with that map, kept in the index between runs
+(``_mapstore``), from the token the core's ``changes`` strategy stores. Every call goes through
+one ``DriveClient`` (retries, error mapping); google's libraries are imported only when a
+method needs them, so loading the plugin costs nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from mediasync import (
     MediasyncError,
     Provenance,
     Source,
-    SourceError,
     SourceUnreachable,
     UsageError,
 )
@@ -56,6 +57,7 @@ class GDriveSource(Source):
         self._client: Any = None
         self._root: Any = None
         self._feed: Any = None
+        self._scan: Any = None
 
     @classmethod
     def normalize_root(cls, root: str | None) -> str | None:
@@ -74,14 +76,16 @@ class GDriveSource(Source):
             self._client = DriveClient(self.settings, f"source '{self.name}'")
         return self._client
 
-    def _walker(self) -> Any:
+    def _discovery(self) -> Any:
+        from mediasync_gdrive._discover import Discovery
         from mediasync_gdrive._walk import TreeWalker
 
-        return TreeWalker(
+        walker = TreeWalker(
             self.client,
             page_size=self.settings.page_size,
             parents_per_query=self.settings.parents_per_query,
         )
+        return Discovery(self.client, walker, f"source '{self.name}'")
 
     def root_folder(self) -> Any:
         """The root as a ``Folder`` (one ``files.get`` per run).
@@ -91,7 +95,7 @@ class GDriveSource(Source):
         """
         if self._root is None:
             from mediasync_gdrive._access import resolve_root
-            from mediasync_gdrive._walk import Folder
+            from mediasync_gdrive._listing import Folder
 
             try:
                 resource = resolve_root(self.client, self.root or "")
@@ -100,20 +104,34 @@ class GDriveSource(Source):
             self._root = Folder(str(resource["id"]), "", resource.get("driveId"))
         return self._root
 
-    def _change_feed(self) -> Any:
+    def _change_feed(self, root: Any = None) -> Any:
+        """The feed of ``root`` (default: the root, one ``files.get`` to resolve it)."""
         if self._feed is None:
             from mediasync_gdrive._changes import ChangeFeed
+            from mediasync_gdrive._mapstore import MapStore
 
             self._feed = ChangeFeed(
-                self.client, self._walker(), self.root_folder(), self.settings.page_size
+                self.client,
+                self._discovery(),
+                root or self.root_folder(),
+                self.settings.page_size,
+                MapStore(self),
             )
         return self._feed
+
+    def _full_scan(self) -> Any:
+        if self._scan is None:
+            from mediasync_gdrive._scan import FullScan
+
+            feed = self._change_feed()
+            self._scan = FullScan(feed.discovery, feed, feed.root, f"source '{self.name}'")
+        return self._scan
 
     # -- Source --------------------------------------------------------------------------------
 
     def list_entries(self) -> Iterator[MediaEntry]:
-        root = self.root_folder()
-        yield from self._walker().walk([root], visited=set())
+        self.root_folder()
+        yield from self._full_scan().entries()
 
     def check(self) -> HealthCheck:
         from mediasync_gdrive._access import FolderNotFound, probe
@@ -138,35 +156,9 @@ class GDriveSource(Source):
 
     def open(self, entry: MediaEntry) -> BinaryIO:
         """The bytes of ``entry`` (of a shortcut's target for a shortcut), streamed in ranges."""
-        import io
+        from mediasync_gdrive._download import open_entry
 
-        from mediasync_gdrive._download import DriveReader
-        from mediasync_gdrive._errors import DriveNotFound
-
-        fields = "id,name,mimeType,size,shortcutDetails(targetId)"
-        try:
-            meta = self.client.call(
-                lambda s: s.files().get(
-                    fileId=entry.source_id, fields=fields, supportsAllDrives=True
-                ),
-                f"files.get ({entry.path})",
-            )
-            target = (meta.get("shortcutDetails") or {}).get("targetId")
-            if target:
-                meta = self.client.call(
-                    lambda s: s.files().get(fileId=target, fields=fields, supportsAllDrives=True),
-                    f"files.get ({entry.path}, shortcut target)",
-                )
-        except DriveNotFound:
-            raise SourceError(f"{entry.path}: no longer on Drive") from None
-        reader = DriveReader(
-            self.client,
-            str(meta["id"]),
-            int(meta.get("size") or 0),
-            self.settings.download_chunk_size,
-            entry.path,
-        )
-        return io.BufferedReader(reader, buffer_size=self.settings.download_chunk_size)
+        return open_entry(self.client, entry, self.settings.download_chunk_size)
 
     def upload(
         self,
@@ -197,21 +189,19 @@ class GDriveSource(Source):
         return find_copies(self.client, feed, provenances, self.settings.page_size)
 
     def start_cursor(self) -> str:
-        token: str = self._change_feed().start_token()
-        return token
+        cursor: str = self._full_scan().start()
+        return cursor
 
     def changes(self, cursor: str) -> ChangePage:
-        from mediasync_gdrive._changes import ChangeFeed, parse_cursor
-
         if self._feed is None:
             # The cursor names the feed (My Drive or a shared drive): no call to learn it.
-            from mediasync_gdrive._walk import Folder
+            from mediasync_gdrive._listing import Folder
+            from mediasync_gdrive._mapstore import parse_cursor
 
-            _token, drive_id = parse_cursor(cursor)
+            _token, drive_id, _gen = parse_cursor(cursor)
             if self._root is None and self.root == "root":  # an alias: learn the real id
                 self.root_folder()
-            root = self._root or Folder(self.root or "", "", drive_id)
-            self._feed = ChangeFeed(self.client, self._walker(), root, self.settings.page_size)
+            self._change_feed(self._root or Folder(self.root or "", "", drive_id))
         page: ChangePage = self._feed.page(cursor)
         return page
 

@@ -20,8 +20,8 @@ from mediasync import AuthError, MediaEntry, Provenance, SourceError
 from mediasync_gdrive._client import DriveClient
 from mediasync_gdrive._copies import COPY_KEY, copy_marker, marker_query
 from mediasync_gdrive._entries import FILE_FIELDS, entry_from, quote
+from mediasync_gdrive._listing import Folder, list_pages
 from mediasync_gdrive._names import FOLDER, extension_type, safe_folder, safe_name, with_suffix
-from mediasync_gdrive._walk import Folder, list_pages
 
 __all__ = ["Uploader"]
 

@@ -1,10 +1,9 @@
-"""Listing a folder tree breadth-first, many folders per ``files.list`` query.
+"""Listing a folder tree breadth-first, level by level, many folders per ``files.list`` query.
 
-Each query asks for the children of up to ``parents_per_query`` folders at once
-(``'a' in parents or 'b' in parents …``), 1,000 per page, only the fields needed, trashed items
-and non-media types filtered out by Drive. The pages of one query are buffered (only that
-query's children, never the whole tree), because telling same-named siblings apart needs all of
-a folder's children. Shortcuts are followed once: a shortcut to a file yields that file's
+Used where the folder map cannot be had in one query (a huge My Drive holding a small root),
+for folders that came into the tree, and for folders reached through shortcuts (often in
+another corpus). Each level's folders are listed ``parents_per_query`` to a query
+(``_listing``). Shortcuts are followed once: a shortcut to a file yields that file's
 content under the shortcut's id; shortcuts to folders are expanded after the real tree, and
 only into folders not visited yet, so a shortcut loop or a shortcut back into the tree ends.
 """
@@ -14,66 +13,26 @@ from __future__ import annotations
 import logging
 import posixpath
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
-
-import attrs
 
 from mediasync import MediaEntry
 from mediasync_gdrive._client import DriveClient
-from mediasync_gdrive._entries import FILE_FIELDS, entry_from, quote
+from mediasync_gdrive._entries import FILE_FIELDS, entry_from
 from mediasync_gdrive._errors import DriveNotFound
+from mediasync_gdrive._listing import (
+    FOLDERS_FILTER,
+    MEDIA_FILTER,
+    Folder,
+    FolderSeen,
+    children_of,
+    shared_names,
+)
 from mediasync_gdrive._names import FOLDER, SHORTCUT, assign_names
 
-__all__ = ["Folder", "TreeWalker", "list_pages"]
+__all__ = ["TreeWalker"]
 
 logger = logging.getLogger("mediasync.gdrive")
-MEDIA_FILTER = (
-    f"(mimeType = {quote(FOLDER)} or mimeType = {quote(SHORTCUT)} or "
-    "mimeType contains 'image/' or mimeType contains 'video/' or "
-    "mimeType = 'application/octet-stream')"
-)
-FOLDERS_FILTER = f"(mimeType = {quote(FOLDER)} or mimeType = {quote(SHORTCUT)})"
-
-
-@attrs.frozen(slots=True)
-class Folder:
-    """A folder of the tree: its id, its path below the root, its shared drive if any."""
-
-    id: str
-    path: str
-    drive_id: str | None = None
-
-
-def list_pages(
-    client: DriveClient,
-    q: str,
-    *,
-    drive_id: str | None = None,
-    page_size: int = 1000,
-    fields: str = FILE_FIELDS,
-) -> Iterator[dict[str, Any]]:
-    """Every file matching ``q``, page after page (each page one API call), with ``fields``."""
-    token: str | None = None
-    corpus: dict[str, Any] = {"corpora": "drive", "driveId": drive_id} if drive_id else {}
-    while True:
-
-        def request(service: Any, page: str | None = token) -> Any:
-            return service.files().list(
-                q=q,
-                pageSize=page_size,
-                pageToken=page,
-                fields=f"nextPageToken,files({fields})",
-                supportsAllDrives=True,
-                includeItemsFromAllDrives=True,
-                **corpus,
-            )
-
-        response = client.call(request, "files.list")
-        yield from response.get("files", [])
-        token = response.get("nextPageToken")
-        if not token:
-            return
 
 
 class TreeWalker:
@@ -89,19 +48,19 @@ class TreeWalker:
         starts: Iterable[Folder],
         *,
         visited: set[str],
-        trashed_too: bool = False,
         folders_only: bool = False,
-        on_folder: Callable[[Folder], None] | None = None,
+        on_folder: FolderSeen | None = None,
+        duplicates: set[str] | None = None,
     ) -> Iterator[MediaEntry]:
         """Yields the media below ``starts`` with their paths.
 
         Args:
-            trashed_too: list trashed children too (to learn what a trashed folder held).
             folders_only: list folders and shortcuts only, yield nothing; ``on_folder`` hears
-                of each folder (the change feed's folder map).
+                of each folder (how the folder map is built level by level).
+            duplicates: gets ``folder id/name`` of every file name two files share.
         """
         queues: dict[str | None, deque[Folder]] = defaultdict(deque)
-        shortcuts: deque[Folder] = deque()
+        shortcuts: deque[tuple[Folder, Folder, Mapping[str, Any]]] = deque()
         multi_parent: set[str] = set()
         for start in starts:
             if start.id not in visited:
@@ -110,18 +69,21 @@ class TreeWalker:
         while True:
             batch = self._next_batch(queues)
             while not batch and shortcuts:
-                target = shortcuts.popleft()
-                if target.id not in visited:
+                target, parent, shortcut = shortcuts.popleft()
+                blocked = target.id in visited
+                if on_folder is not None:
+                    on_folder(target, parent, shortcut, blocked)
+                if not blocked:
                     visited.add(target.id)
-                    if on_folder is not None:
-                        on_folder(target)
                     batch = [target]
             if not batch:
                 return
-            children = self._children(batch, trashed_too, folders_only)
+            children = self._children(batch, folders_only)
             for folder in batch:
                 kids = children.get(folder.id, [])
                 names = assign_names(kids)
+                if duplicates is not None:
+                    duplicates.update(shared_names(folder.id, kids, names))
                 for resource in kids:
                     path = posixpath.join(folder.path, names[str(resource["id"])])
                     yield from self._visit(
@@ -143,10 +105,10 @@ class TreeWalker:
         folder: Folder,
         visited: set[str],
         queues: dict[str | None, deque[Folder]],
-        shortcuts: deque[Folder],
+        shortcuts: deque[tuple[Folder, Folder, Mapping[str, Any]]],
         multi_parent: set[str],
         folders_only: bool,
-        on_folder: Callable[[Folder], None] | None,
+        on_folder: FolderSeen | None,
     ) -> Iterator[MediaEntry]:
         file_id = str(resource["id"])
         mime = resource.get("mimeType")
@@ -155,7 +117,7 @@ class TreeWalker:
                 visited.add(file_id)
                 child = Folder(file_id, path, resource.get("driveId") or folder.drive_id)
                 if on_folder is not None:
-                    on_folder(child)
+                    on_folder(child, folder, resource, False)
                 queues[child.drive_id].append(child)
             return
         if mime == SHORTCUT:
@@ -164,7 +126,7 @@ class TreeWalker:
             if not target:
                 return
             if details.get("targetMimeType") == FOLDER:
-                shortcuts.append(Folder(str(target), path, None))
+                shortcuts.append((Folder(str(target), path, None, file_id), folder, resource))
             elif not folders_only:
                 entry = self.shortcut_entry(resource, path)
                 if entry is not None:
@@ -202,19 +164,12 @@ class TreeWalker:
         return []
 
     def _children(
-        self, batch: list[Folder], trashed_too: bool, folders_only: bool
+        self, batch: list[Folder], folders_only: bool
     ) -> dict[str, list[Mapping[str, Any]]]:
-        ids = {folder.id for folder in batch}
-        parents = " or ".join(f"{quote(folder.id)} in parents" for folder in batch)
-        terms = [f"({parents})", FOLDERS_FILTER if folders_only else MEDIA_FILTER]
-        if not trashed_too:
-            terms.append("trashed = false")
-        children: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
-        drive_id = batch[0].drive_id
-        for resource in list_pages(
-            self.client, " and ".join(terms), drive_id=drive_id, page_size=self.page_size
-        ):
-            parent = next((p for p in resource.get("parents") or () if p in ids), None)
-            if parent is not None:
-                children[parent].append(resource)
-        return children
+        return children_of(
+            self.client,
+            [folder.id for folder in batch],
+            FOLDERS_FILTER if folders_only else MEDIA_FILTER,
+            drive_id=batch[0].drive_id,
+            page_size=self.page_size,
+        )

@@ -122,8 +122,17 @@ class DriveApi:
                 "targetId": file.shortcut_target,
                 "targetMimeType": target.mime_type if target else "application/octet-stream",
             }
-        if file.width is not None and file.mime_type.startswith("image/"):
-            resource["imageMediaMetadata"] = {"width": file.width, "height": file.height}
+        if file.mime_type.startswith("image/"):
+            image = {
+                "width": file.width,
+                "height": file.height,
+                "time": file.taken,
+                "cameraMake": file.camera_make,
+                "cameraModel": file.camera_model,
+                "rotation": file.rotation,
+            }
+            if any(value is not None for value in image.values()):
+                resource["imageMediaMetadata"] = {k: v for k, v in image.items() if v is not None}
         if file.mime_type.startswith("video/") and file.duration_ms is not None:
             resource["videoMediaMetadata"] = {
                 "width": file.width,
@@ -371,13 +380,14 @@ class DriveApi:
             include_removed = params.get("includeRemoved", "true").lower() == "true"
             changes: list[dict[str, Any]] = []
             position = int(token) - 1
+            latest = self._latest_changes(principal, position, all_drives)
             while position < len(store.changes) and len(changes) < size:
                 change = store.changes[position]
                 position += 1
+                if latest.get(change.file_id) != change.seq:
+                    continue
                 file = store.files.get(change.file_id)
                 visible = file is not None and self._visible(file, principal, all_drives)
-                if not visible and principal not in change.visible_to:
-                    continue
                 entry: dict[str, Any] = {
                     "kind": "drive#change",
                     "changeType": "file",
@@ -399,6 +409,19 @@ class DriveApi:
             else:
                 body["newStartPageToken"] = str(store.next_token())
         return 200, project(body, spec), {}
+
+    def _latest_changes(self, principal: str, start: int, all_drives: bool) -> dict[str, int]:
+        """file id → the sequence number of its last change ``principal`` may hear of, from
+        ``start`` on. Drive keeps one entry per file, its latest ("a change entry may be
+        replaced with a newer one"), and that entry shows the file's state now."""
+        memo: dict[str, int] = {}
+        latest: dict[str, int] = {}
+        for change in self.store.changes[start:]:
+            file = self.store.files.get(change.file_id)
+            visible = file is not None and self._visible(file, principal, all_drives, memo)
+            if visible or principal in change.visible_to:
+                latest[change.file_id] = change.seq
+        return latest
 
     def about(self, principal: str, params: dict[str, str]) -> Response:
         spec = _fields(params, "kind,user")

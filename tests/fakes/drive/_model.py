@@ -50,6 +50,12 @@ class FakeFile:
     width: int | None = None
     height: int | None = None
     duration_ms: int | None = None
+    taken: str | None = None
+    """EXIF DateTime as Drive gives it: ``"2024:05:01 10:00:00"``, no zone."""
+    camera_make: str | None = None
+    camera_model: str | None = None
+    rotation: int | None = None
+    """Clockwise quarter turns from the stored pixels' orientation (EXIF orientation)."""
     permissions: dict[str, str] = field(default_factory=dict)
     store: DriveStore | None = field(default=None, repr=False)
     _hashes: tuple[str, str, str] | None = field(default=None, repr=False)
@@ -236,13 +242,13 @@ class DriveStore:
     def update(self, file_id: str, **changes: Any) -> FakeFile:
         """Changes attributes (``name``, ``data``, ``explicitly_trashed``, ``parents``…).
 
-        A move can change who sees the files below: each of those is logged too, so a
-        principal that lost access hears of it as ``removed``, as Drive reports it.
+        Only the file itself is logged, as Drive does: a folder renamed, moved (into the tree,
+        out of it, even where the principal loses access to everything below), trashed or
+        restored is one change; the files below it do not appear in the change feed.
         """
         with self.lock:
             file = self.files[file_id]
             before = self.visible_principals(file)
-            below = self._descendants_visibility(file) if "parents" in changes else {}
             if "parents" in changes:
                 for parent in file.parents:
                     self.children.get(parent, {}).pop(file.id, None)
@@ -257,7 +263,6 @@ class DriveStore:
             when = self.tick()
             file.modified = when
             self._log(file, before, when)
-            self._log_visibility_changes(below, when)
             return file
 
     def _descendants_visibility(self, folder: FakeFile) -> dict[str, frozenset[str]]:

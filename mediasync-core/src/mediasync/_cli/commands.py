@@ -13,6 +13,7 @@ def add_core_commands(cli: click.Group) -> None:
     from mediasync._cli.db_cmd import db_group
     from mediasync._cli.doctor_cmd import doctor_command
     from mediasync._cli.items_cmd import items_group
+    from mediasync._cli.media_cmd import duplicates_command, refresh_metadata_command
     from mediasync._cli.plugins_cmd import plugins_command
     from mediasync._cli.publish_cmd import publications_command, publish_command
     from mediasync._cli.publishers_cmd import publishers_group
@@ -28,6 +29,7 @@ def add_core_commands(cli: click.Group) -> None:
         status_command,
         doctor_command,
         items_group,
+        duplicates_command,
         sources_group,
         publish_command,
         publications_command,
@@ -36,6 +38,7 @@ def add_core_commands(cli: click.Group) -> None:
         db_group,
     ):
         cli.add_command(command)
+    items_group.add_command(refresh_metadata_command)
     add_alias = getattr(cli, "add_alias", None)
     if add_alias is not None:
         add_alias("sync-media", "sync")

@@ -21,6 +21,8 @@ from mediasync._cli.output import CliState, emit, json_default, json_option, pas
 from mediasync._results import Item
 
 KINDS = ("image", "video", "audio", "other")
+ORDERS = ("path", "taken", "size", "id")
+ORIENTATIONS = ("portrait", "landscape", "square")
 
 
 _ITEM_FIELDS = tuple(field.name for field in attrs.fields(Item) if field.name != "events")
@@ -82,6 +84,32 @@ class DateParam(click.ParamType):  # type: ignore[type-arg]
         return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def facts_line(item: Item) -> str:
+    """``4032x3024, taken 2024-05-01 12:34:56 +02:00, Canon EOS R6, 12.5 s``: what the bytes
+    (or the source) say about the media; ``unknown`` when nothing."""
+    parts: list[str] = []
+    if item.width and item.height:
+        parts.append(f"{item.width}x{item.height}")
+    if item.taken_at is not None:
+        offset = item.metadata.get("taken_offset")
+        moment = item.taken_at
+        if isinstance(offset, str):
+            try:
+                zone = datetime.fromisoformat(f"2000-01-01T00:00{offset}").tzinfo
+            except ValueError:
+                offset, zone = None, UTC
+            moment = moment.astimezone(zone)
+        parts.append(f"taken {moment:%Y-%m-%d %H:%M:%S} {offset or 'UTC'}")
+    camera = " ".join(
+        str(item.metadata[k]) for k in ("camera_make", "camera_model") if item.metadata.get(k)
+    )
+    if camera:
+        parts.append(camera)
+    if item.duration is not None:
+        parts.append(f"{item.duration:.1f} s")
+    return ", ".join(parts) or "unknown"
+
+
 @click.group("items")
 def items_group() -> None:
     """Look at indexed media items."""
@@ -94,6 +122,18 @@ def items_group() -> None:
 @click.option("--kind", type=click.Choice(KINDS), help="Only items of this kind.")
 @click.option("--since", type=DateParam(), help="Modified at or after this date (UTC).")
 @click.option("--until", type=DateParam(), help="Modified before this date (UTC).")
+@click.option("--taken-since", type=DateParam(), help="Taken at or after this date (UTC).")
+@click.option("--taken-until", type=DateParam(), help="Taken before this date (UTC).")
+@click.option("--min-width", type=click.IntRange(min=1), metavar="PX", help="At least this wide.")
+@click.option("--min-height", type=click.IntRange(min=1), metavar="PX", help="At least this tall.")
+@click.option("--orientation", type=click.Choice(ORIENTATIONS), help="Shape as shown.")
+@click.option(
+    "--order",
+    type=click.Choice(ORDERS),
+    default="path",
+    show_default=True,
+    help="taken: oldest first, unknown last; size: largest first.",
+)
 @click.option("--path", "path_glob", metavar="GLOB", help="Paths matching GLOB ('*' crosses /).")
 @click.option("--after", "after_id", type=int, metavar="ID", help="Items after this id, by id.")
 @click.option(
@@ -116,6 +156,12 @@ def list_command(
     kind: str | None,
     since: datetime | None,
     until: datetime | None,
+    taken_since: datetime | None,
+    taken_until: datetime | None,
+    min_width: int | None,
+    min_height: int | None,
+    orientation: Any,
+    order: Any,
     path_glob: str | None,
     after_id: int | None,
     group_id: str | None,
@@ -135,6 +181,12 @@ def list_command(
         after_id=after_id,
         group_id=group_id,
         limit=limit or None,
+        taken_since=taken_since,
+        taken_until=taken_until,
+        min_width=min_width,
+        min_height=min_height,
+        orientation=orientation,
+        order=order,
     )
     if jsonl or as_json:
         _write_items(items, lines=jsonl)
@@ -155,6 +207,7 @@ def show_command(state: CliState, item_id: int, as_json: bool) -> None:
     data.setdefault("events", [])
 
     def text() -> None:
+        click.echo(f"facts: {facts_line(item)}")
         for key, value in data.items():
             if key != "events":
                 click.echo(f"{key}: {'' if value is None else value}")

@@ -20,9 +20,21 @@ from mediasync._db.times import from_mtime_us, mtime_us
 from mediasync._models import ChangeKind, Provenance
 from mediasync._results import Item, ItemEvent
 
-__all__ = ["ItemOrder", "count_items", "item_by_id", "item_events", "iter_items"]
+__all__ = [
+    "ItemOrder",
+    "Orientation",
+    "count_items",
+    "item_by_id",
+    "item_columns",
+    "item_events",
+    "item_of",
+    "iter_items",
+]
 
-ItemOrder = Literal["path", "id"]
+ItemOrder = Literal["path", "id", "taken", "size"]
+"""``path`` (by source, then path), ``id``, ``taken`` (capture time, oldest first, unknown
+last), ``size`` (largest first)."""
+Orientation = Literal["portrait", "landscape", "square"]
 _CHUNK = 2000
 
 
@@ -66,6 +78,15 @@ def _utc(value: datetime | str) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def item_columns() -> tuple[Any, ...]:
+    """The columns ``item_of`` decodes, in order (for queries joined to ``sources``)."""
+    return _COLUMNS
+
+
+def item_of(row: Any) -> Item:
+    return _item(row)
 
 
 def _item(row: Any) -> Item:
@@ -144,8 +165,46 @@ def _like(glob: str) -> str:
     return "".join(out)
 
 
-def iter_items(
-    connection: Connection,
+def _fact_filters(
+    query: Any,
+    taken_since: datetime | None,
+    taken_until: datetime | None,
+    min_width: int | None,
+    min_height: int | None,
+    orientation: Orientation | None,
+) -> Any:
+    c = media_items.c
+    if taken_since is not None:
+        query = query.where(c.taken_at >= taken_since)
+    if taken_until is not None:
+        query = query.where(c.taken_at < taken_until)
+    if min_width is not None:
+        query = query.where(c.width >= min_width)
+    if min_height is not None:
+        query = query.where(c.height >= min_height)
+    if orientation == "portrait":
+        query = query.where(c.height > c.width)
+    elif orientation == "landscape":
+        query = query.where(c.width > c.height)
+    elif orientation == "square":
+        query = query.where(c.width == c.height)
+    return query
+
+
+def _ordered(query: Any, order: ItemOrder, grouped: bool) -> Any:
+    c = media_items.c
+    if order == "id":
+        return query.order_by(c.id)
+    if order == "taken":
+        return query.order_by(c.taken_at.asc().nulls_last(), c.id)
+    if order == "size":
+        return query.order_by(c.size.desc().nulls_last(), c.id)
+    if grouped:
+        return query.order_by(sources.c.name, c.position, c.id)
+    return query.order_by(sources.c.name, c.path, c.id)
+
+
+def items_query(
     *,
     source_id: int | None = None,
     active: bool | None = True,
@@ -154,14 +213,15 @@ def iter_items(
     until: datetime | None = None,
     path_glob: str | None = None,
     order: ItemOrder = "path",
-    limit: int | None = None,
     after_id: int | None = None,
     group_id: str | None = None,
-) -> Iterator[Item]:
-    """Items matching every filter given; ``since``/``until`` bound the modification time
-    (``since`` inclusive, ``until`` exclusive); ``path_glob`` is matched against the whole path
-    (``*`` crosses folders). With ``after_id`` the order is by id; within a group (``group_id``)
-    it is by position."""
+    taken_since: datetime | None = None,
+    taken_until: datetime | None = None,
+    min_width: int | None = None,
+    min_height: int | None = None,
+    orientation: Orientation | None = None,
+) -> Any:
+    """The ``SELECT`` of ``iter_items`` (see there), without its limit."""
     query = _select()
     if source_id is not None:
         query = query.where(media_items.c.source_id == source_id)
@@ -179,12 +239,27 @@ def iter_items(
         query = query.where(media_items.c.id > after_id)
     if group_id is not None:
         query = query.where(media_items.c.group_id == group_id)
-    if order == "id" or after_id is not None:
-        query = query.order_by(media_items.c.id)
-    elif group_id is not None:
-        query = query.order_by(sources.c.name, media_items.c.position, media_items.c.id)
-    else:
-        query = query.order_by(sources.c.name, media_items.c.path, media_items.c.id)
+    query = _fact_filters(query, taken_since, taken_until, min_width, min_height, orientation)
+    query = _ordered(query, "id" if after_id is not None else order, group_id is not None)
+    return query
+
+
+def iter_items(
+    connection: Connection,
+    *,
+    order: ItemOrder = "path",
+    limit: int | None = None,
+    path_glob: str | None = None,
+    **filters: Any,
+) -> Iterator[Item]:
+    """Items matching every filter given; ``since``/``until`` bound the modification time
+    and ``taken_since``/``taken_until`` the capture time (each since inclusive, until
+    exclusive; items with no known capture time never match those); ``min_width`` and
+    ``min_height`` the size as shown; ``orientation`` compares width and height.
+    ``path_glob`` is matched against the whole path (``*`` crosses folders). With
+    ``after_id`` the order is by id; within a group (``group_id``) it is by position unless
+    another ``order`` than ``path`` is given."""
+    query = items_query(order=order, path_glob=path_glob, **filters)
     if limit is not None and path_glob is None:
         query = query.limit(limit)
     produced = 0

@@ -18,7 +18,12 @@ from mediasync._errors import SchemaAhead, SchemaBehind
 __all__ = ["HEAD", "KNOWN_REVISIONS", "current_revision", "ensure_schema", "upgrade"]
 
 # Oldest first. Add each new migration's revision id here (tests/core/test_migrations.py checks).
-KNOWN_REVISIONS: tuple[str, ...] = ("0001_initial", "0002_folders", "0003_media_metadata")
+KNOWN_REVISIONS: tuple[str, ...] = (
+    "0001_initial",
+    "0002_folders",
+    "0003_media_metadata",
+    "0004_media_facts",
+)
 HEAD = KNOWN_REVISIONS[-1]
 
 

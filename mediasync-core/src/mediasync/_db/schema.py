@@ -17,6 +17,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -93,6 +94,9 @@ media_items = Table(
     Column("provenance_source", String(200)),
     Column("provenance_id", String(500)),
     Column("copied_at", UTCDateTime),
+    # The version of the media-facts readers that read this item's bytes (taken_at, width,
+    # height, duration, camera); NULL: never read (indexed before, or a remote source's).
+    Column("facts_version", SmallInteger),
     # One active item per source identifier; removed items may share it (their history).
     Index(
         "uq_media_items_active_external_id",
@@ -105,9 +109,14 @@ media_items = Table(
     Index("ix_media_items_source_external_id", "source_id", "external_id"),
     Index("ix_media_items_source_path", "source_id", "path"),
     Index("ix_media_items_source_folder", "source_id", "folder"),
-    Index("ix_media_items_sha256", "sha256"),
+    # Covering for ``duplicates`` (grouping the active items' hashes reads the index alone) and
+    # still the lookup of content twins by hash.
+    Index("ix_media_items_sha256", "sha256", "active", "source_id", "size"),
     Index("ix_media_items_source_group", "source_id", "group_id"),
     Index("ix_media_items_source_provenance", "source_id", "provenance_source", "provenance_id"),
+    # ``items list --taken-since/--taken-until``: one source's date range, or every source's.
+    Index("ix_media_items_source_taken", "source_id", "taken_at"),
+    Index("ix_media_items_taken", "taken_at"),
 )
 
 source_folders = Table(

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, and_, delete, insert, select
 from mediasync._db.schema import plugin_state
 from mediasync._db.sources import utcnow
 
-__all__ = ["get_state", "list_state", "set_state"]
+__all__ = ["forget_scope", "get_state", "list_state", "set_state"]
 
 
 def _key(plugin: str, scope: str, key: str) -> Any:
@@ -39,3 +39,8 @@ def set_state(connection: Connection, plugin: str, scope: str, key: str, value: 
                 plugin=plugin, scope=scope, key=key, value=value, updated_at=utcnow()
             )
         )
+
+
+def forget_scope(connection: Connection, scope: str) -> None:
+    """Deletes every plugin's values in ``scope`` (a removed source's state)."""
+    connection.execute(delete(plugin_state).where(plugin_state.c.scope == scope))

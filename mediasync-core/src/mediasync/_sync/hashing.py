@@ -19,7 +19,8 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPool
 from typing import Any
 
 from mediasync._errors import SourceError, SourceUnreachable
-from mediasync._filehash import file_sha256
+from mediasync._facts.model import HashedContent
+from mediasync._filehash import hash_file
 from mediasync._models import MediaEntry
 from mediasync._source import Source
 
@@ -34,29 +35,32 @@ PROCESS_MIN_BYTES = 64 * 1024 * 1024
 """A batch with fewer local files, or fewer bytes, to hash stays on threads: starting the
 worker processes costs about 0.3 s, what a thread takes to hash some 100 MB."""
 
-HashResults = Callable[[], list[str | BaseException]]
-"""Waits for the hashes; one per entry, in order: the hex SHA-256, or why it failed."""
+HashResults = Callable[[], list[HashedContent | BaseException]]
+"""Waits for the hashes; one per entry, in order: the SHA-256 with the media facts read in
+the same pass, or why it failed."""
 
 
-def _hash_paths(paths: Sequence[str]) -> list[str | OSError]:
-    """Runs in a worker process: only paths go in and hex strings (or errors) come out."""
-    results: list[str | OSError] = []
+def _hash_paths(paths: Sequence[str]) -> list[HashedContent | OSError]:
+    """Runs in a worker process: only paths go in, hashes and facts (or errors) come out."""
+    results: list[HashedContent | OSError] = []
     for path in paths:
         try:
-            results.append(file_sha256(path))
+            results.append(hash_file(path))
         except OSError as exc:
             results.append(exc)
     return results
 
 
-def _hash_entries(source: Source, entries: Sequence[MediaEntry]) -> list[str | BaseException]:
+def _hash_entries(
+    source: Source, entries: Sequence[MediaEntry]
+) -> list[HashedContent | BaseException]:
     """Runs in a thread. A file's own failure is returned as its result; ``SourceUnreachable``
     (the whole source gone) and the remote service's refusals (``AuthError``, ``RateLimited``
     once its retries are spent) are not a file's: they fail the sync."""
-    results: list[str | BaseException] = []
+    results: list[HashedContent | BaseException] = []
     for entry in entries:
         try:
-            results.append(source.sha256(entry))
+            results.append(source.hash_content(entry))
         except (OSError, SourceError) as exc:
             if isinstance(exc, SourceUnreachable):
                 raise
@@ -115,8 +119,8 @@ class HashWorkers:
                 for start in range(0, len(entries), size)
             ]
 
-        def results() -> list[str | BaseException]:
-            collected: list[str | BaseException] = []
+        def results() -> list[HashedContent | BaseException]:
+            collected: list[HashedContent | BaseException] = []
             for future in futures:
                 collected.extend(future.result())
             return collected

@@ -65,6 +65,7 @@ from mediasync._sync.hashing import HashWorkers
 from mediasync._sync.idset import IdSet
 from mediasync._sync.lease import Lease
 from mediasync._sync.store import ItemRow, ItemStore
+from mediasync._sync.subtrees import check_folders, removed_under
 from mediasync._sync.writes import BatchWriter, Plan, PlanKind
 
 __all__ = ["IndexSession", "MassRemovalHeld", "RunCancelled", "SyncOptions"]
@@ -395,16 +396,56 @@ class IndexSession(BatchWriter):
                     if row.active:
                         self._mark(row.id)
 
-    def apply(self, upserts: Iterable[MediaEntry], removed: Iterable[str]) -> None:
-        self.observe(upserts)
+    def apply(
+        self,
+        upserts: Iterable[MediaEntry],
+        removed: Iterable[str],
+        *,
+        moved_folders: Sequence[tuple[str, str]] = (),
+        removed_folders: Sequence[str] = (),
+    ) -> None:
+        """Removed folders, then moved folders, then the upserts, then the removed ids; the
+        removals are counted against the gate before anything is written."""
+        check_folders(moved_folders, removed_folders)
+        entries = list(upserts)
+        keep = {entry.source_id for entry in entries}
+        gone = [source_id for source_id in removed if source_id not in keep]
+        below: list[int] = []
+        by_id: list[int] = []
+        if gone or removed_folders:
+            with self.engine.connect() as connection:
+                moved_from = [old for old, _new in moved_folders]
+                rows = removed_under(
+                    connection, self.store.source_id, removed_folders, moved_from, keep
+                )
+                below = [item_id for item_id, _path in rows]
+                taken = set(below)
+                found = self.store.rows_by_external_id(connection, gone).values()
+                by_id = [row.id for row in found if row.active and row.id not in taken]
+            self._gate_feed_removals(len(below) + len(by_id))
+        self._remove(below)
+        if moved_folders:
+            self._move_folders(moved_folders, keep)
+        self.observe(entries)
         adds, waiting = self._resolve_deferred()  # a feed is partial: nothing to pair with
         self._write_plans(adds)
         self._write_waiting(waiting, removed=())
-        gone = list(removed)
-        if gone:
-            with self.engine.connect() as connection:
-                rows = self.store.rows_by_external_id(connection, gone)
-            self._remove(array.array("q", (row.id for row in rows.values() if row.active)))
+        self._remove(by_id)
+
+    def _gate_feed_removals(self, count: int) -> None:
+        """A feed's removals pass the gate a full scan's do, counted over the whole run."""
+        if not count or self.options.allow_mass_removal:
+            return
+        with self.engine.connect() as connection:
+            active = self.store.count_active(connection)
+        before = active + self.counts["removed"]
+        if not self.options.dry_run:
+            before -= self.counts["added"] + self.counts["restored"]
+        total = self.counts["removed"] + count
+        share, floor = self.options.mass_removal_share, self.options.mass_removal_min_items
+        if total > share * before and before > floor:
+            self.counts["held_removals"] = count
+            raise MassRemovalHeld(total, before)
 
     @property
     def full(self) -> bool:
@@ -541,13 +582,23 @@ class IndexSession(BatchWriter):
             if isinstance(result, BaseException):
                 self._mark(row.id)
                 self._error(f"{entry.path}: {result}", entry.path)
-            elif result == row.sha256:
+            elif result.sha256 == row.sha256:
                 self._mark(row.id)
-                plans.append(Plan(entry, "move", row, entry.source_id, sha256=result))
+                plans.append(
+                    Plan(entry, "move", row, entry.source_id, result.sha256, facts=result.facts)
+                )
             else:
                 # The identifier now names other bytes: the file it named is gone from there.
                 releases = row if row.active else None
-                plan = Plan(entry, "add", None, entry.source_id, result, releases=releases)
+                plan = Plan(
+                    entry,
+                    "add",
+                    None,
+                    entry.source_id,
+                    result.sha256,
+                    releases=releases,
+                    facts=result.facts,
+                )
                 self._by_path(plan, rows, plans)
 
     def _by_path(self, plan: Plan, rows: Sequence[ItemRow], plans: list[Plan]) -> None:

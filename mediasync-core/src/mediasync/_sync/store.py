@@ -7,15 +7,16 @@ renewal, so a crash leaves whole batches or nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import attrs
-from sqlalchemy import Connection, and_, bindparam, func, select, text, update
+from sqlalchemy import Connection, and_, bindparam, func, literal, select, text, update
 
 from mediasync._db.schema import media_events, media_items
 from mediasync._db.times import mtime_us
+from mediasync._facts.model import FACT_METADATA_KEYS, MediaFacts
 from mediasync._models import MediaEntry
 from mediasync._sync.bulk import BulkInsert
 
@@ -41,6 +42,7 @@ _ROW_COLUMNS = (
     media_items.c.active,
     media_items.c.changed_at,
     media_items.c.revision,
+    media_items.c.facts_version,
 )
 
 
@@ -55,6 +57,13 @@ class ItemRow:
     active: bool
     changed_at: datetime
     revision: str | None
+    facts_version: int | None = None
+    """The version of the readers that read the media facts of its bytes; ``None``: never."""
+
+
+def _item_row(row: Any) -> ItemRow:
+    """A row of ``_ROW_COLUMNS`` (more columns than SQLAlchemy's typed ``select`` spells out)."""
+    return ItemRow(*row)
 
 
 def chunks(values: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[Any]]:
@@ -74,11 +83,11 @@ ITEM_COLUMNS = (
     "native_hash",
     "mime_type",
     "kind",
-    "width",
-    "height",
-    "duration",
 )
 """The ``media_items`` columns that come from a listing entry's file facts."""
+MEASURE_COLUMNS = ("width", "height", "duration")
+"""Written when the entry gives one of them or says metadata, or the bytes were read: a local
+file's listing knows none of them, and its rename must not forget what its bytes said."""
 METADATA_COLUMNS = (
     "taken_at",
     "metadata",
@@ -93,7 +102,7 @@ METADATA_COLUMNS = (
 """The columns of what a source says beside the file: written when the entry says something
 (a ``revision`` or a provenance), kept as indexed otherwise (a copy's caption survives a
 re-sync of a folder that cannot tell it)."""
-_ALL_COLUMNS = (*ITEM_COLUMNS, *METADATA_COLUMNS)
+_ALL_COLUMNS = (*ITEM_COLUMNS, *MEASURE_COLUMNS, *METADATA_COLUMNS, "facts_version")
 _CONSTANTS = ("source_id", "active", "first_seen_at", "changed_at")
 _INSERT_ITEM = BulkInsert(media_items, _ALL_COLUMNS, _CONSTANTS)
 _INSERT_ITEM_WITH_ID = BulkInsert(media_items, ("id", *_ALL_COLUMNS), _CONSTANTS)
@@ -110,16 +119,54 @@ def says_metadata(entry: MediaEntry) -> bool:
     return entry.revision is not None or entry.provenance is not None
 
 
-def entry_row(entry: MediaEntry, sha256: str | None, external_id: str) -> tuple[Any, ...]:
-    """Every column an entry gives, in ``ITEM_COLUMNS`` then ``METADATA_COLUMNS`` order."""
-    return (*_file_row(entry, sha256, external_id), *_metadata_row(entry))
-
-
-def _metadata_row(entry: MediaEntry) -> tuple[Any, ...]:
-    provenance = entry.provenance
+def entry_row(
+    entry: MediaEntry, sha256: str | None, external_id: str, facts: MediaFacts | None = None
+) -> tuple[Any, ...]:
+    """Every column of a new item, in ``_ALL_COLUMNS`` order. What the entry says wins over
+    ``facts`` (read from the bytes), which fill in what it leaves unknown."""
     return (
-        entry.taken_at,
-        dict(entry.metadata) or None,
+        *_file_row(entry, sha256, external_id),
+        *_measures(entry, facts),
+        *_metadata_row(entry, facts),
+        None if facts is None else facts.stored_version,
+    )
+
+
+def _first(said: Any, read: Any) -> Any:
+    return said if said is not None else read
+
+
+def _measures(entry: MediaEntry, facts: MediaFacts | None) -> tuple[Any, ...]:
+    if facts is None:
+        return (entry.width, entry.height, entry.duration)
+    return (
+        _first(entry.width, facts.width),
+        _first(entry.height, facts.height),
+        _first(entry.duration, facts.duration),
+    )
+
+
+def merged_metadata(
+    kept: Mapping[str, Any] | None, facts: MediaFacts, said: Mapping[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """An item's metadata once its bytes were read: what it had (``kept``), the keys that come
+    from the bytes replaced by ``facts``, and what the source says (``said``) over both."""
+    merged = {k: v for k, v in (kept or {}).items() if k not in FACT_METADATA_KEYS}
+    merged.update(facts.metadata())
+    merged.update(said or {})
+    return merged or None
+
+
+def _metadata_row(entry: MediaEntry, facts: MediaFacts | None = None) -> tuple[Any, ...]:
+    provenance = entry.provenance
+    metadata = dict(entry.metadata) or None
+    taken_at = entry.taken_at
+    if facts is not None:
+        metadata = merged_metadata(None, facts, entry.metadata)
+        taken_at = _first(taken_at, facts.taken_at)
+    return (
+        taken_at,
+        metadata,
         entry.revision,
         entry.group_id,
         entry.position,
@@ -142,18 +189,38 @@ def _file_row(entry: MediaEntry, sha256: str | None, external_id: str) -> tuple[
         entry.native_hash,
         entry.mime_type,
         entry.kind.value,
-        entry.width,
-        entry.height,
-        entry.duration,
     )
 
 
-def entry_values(entry: MediaEntry, sha256: str | None, external_id: str) -> dict[str, Any]:
-    """The columns an update of the item writes, by name: the file facts, and the metadata
-    when the entry says something about it."""
-    if says_metadata(entry):
-        return dict(zip(_ALL_COLUMNS, entry_row(entry, sha256, external_id), strict=True))
-    return dict(zip(ITEM_COLUMNS, _file_row(entry, sha256, external_id), strict=True))
+def entry_values(
+    entry: MediaEntry,
+    sha256: str | None,
+    external_id: str,
+    facts: MediaFacts | None = None,
+    kept: tuple[Mapping[str, Any] | None, bool] | None = None,
+) -> dict[str, Any]:
+    """The columns an update of the item writes, by name: the file facts; the measures and the
+    metadata when the entry says something about them; the facts when the bytes were read.
+
+    ``kept`` is the item's metadata as indexed and whether its source ever said any (its
+    ``revision``): the facts then replace only their own keys, and a capture time the source
+    gave stays when the bytes know none.
+    """
+    says = says_metadata(entry)
+    values = dict(zip(ITEM_COLUMNS, _file_row(entry, sha256, external_id), strict=True))
+    measures = (entry.width, entry.height, entry.duration)
+    if facts is not None or says or any(v is not None for v in measures):
+        values.update(zip(MEASURE_COLUMNS, _measures(entry, facts), strict=True))
+    if says:
+        values.update(zip(METADATA_COLUMNS, _metadata_row(entry, facts), strict=True))
+    if facts is not None:
+        values["facts_version"] = facts.stored_version
+        if not says:
+            metadata, source_said = kept if kept is not None else (None, False)
+            values["metadata"] = merged_metadata(metadata, facts)
+            if facts.taken_at is not None or not source_said:
+                values["taken_at"] = facts.taken_at
+    return values
 
 
 class ItemStore:
@@ -161,15 +228,33 @@ class ItemStore:
 
     def __init__(self, source_id: int) -> None:
         self.source_id = source_id
-        self._updates: dict[tuple[str, ...], Any] = {
-            columns: update(media_items)
-            .where(media_items.c.id == bindparam("b_id"))
-            .values({column: bindparam(f"b_{column}") for column in columns})
-            for columns in (
-                (*ITEM_COLUMNS, *_STATE_COLUMNS),
-                (*_ALL_COLUMNS, *_STATE_COLUMNS),
+        self._updates: dict[tuple[str, ...], Any] = {}
+
+    def _update_statement(self, columns: tuple[str, ...]) -> Any:
+        """One ``UPDATE`` per set of columns written, built at first use."""
+        statement = self._updates.get(columns)
+        if statement is None:
+            statement = self._updates[columns] = (
+                update(media_items)
+                .where(media_items.c.id == bindparam("b_id"))
+                .values({column: bindparam(f"b_{column}") for column in columns})
             )
-        }
+        return statement
+
+    @staticmethod
+    def kept_metadata(
+        connection: Connection, item_ids: Sequence[int]
+    ) -> dict[int, tuple[Mapping[str, Any] | None, bool]]:
+        """``{id: (metadata, whether a source said any)}``: what an update that read the bytes
+        merges their facts into (see ``entry_values``)."""
+        found: dict[int, tuple[Mapping[str, Any] | None, bool]] = {}
+        for chunk in chunks(item_ids):
+            query = select(media_items.c.id, media_items.c.metadata, media_items.c.revision).where(
+                media_items.c.id.in_(chunk)
+            )
+            for row in connection.execute(query).all():
+                found[row.id] = (row.metadata, row.revision is not None)
+        return found
 
     def rows_at_paths(
         self, connection: Connection, paths: Sequence[str]
@@ -181,7 +266,7 @@ class ItemStore:
             )
             # fetchall: cheaper than iterating the result row by row (one fetch per row).
             for row in connection.execute(query).all():
-                found.setdefault(row.path, []).append(ItemRow(*row))
+                found.setdefault(row.path, []).append(_item_row(row))
         return found
 
     def rows_by_external_id(
@@ -196,7 +281,7 @@ class ItemStore:
                 )
             )
             for row in connection.execute(query.order_by(media_items.c.id)).all():
-                item = ItemRow(*row)
+                item = _item_row(row)
                 known = found.get(item.external_id)
                 # The active item wins; among removed ones the latest (restores pick it).
                 if known is None or not known.active:
@@ -217,7 +302,7 @@ class ItemStore:
                 )
             )
             for row in connection.execute(query).all():
-                found.setdefault(row.sha256, []).append(ItemRow(*row))
+                found.setdefault(row.sha256, []).append(_item_row(row))
         return found
 
     def copies_of(
@@ -366,7 +451,7 @@ class ItemStore:
             columns = tuple(key for key in row if key != "id")
             by_columns.setdefault(columns, []).append({f"b_{k}": v for k, v in row.items()})
         for columns, params in by_columns.items():
-            statement = self._updates[tuple(sorted(columns, key=self._column_order))]
+            statement = self._update_statement(tuple(sorted(columns, key=self._column_order)))
             for chunk in chunks(params):
                 connection.execute(statement, chunk)
 
@@ -394,7 +479,10 @@ class ItemStore:
         """Writes the entry's metadata and provenance on an item that has no provenance yet
         (a file ``copy`` found indexed already, by a sync that could not tell where it came
         from); False when the item has one (it is a copy of something else)."""
-        values = dict(zip(METADATA_COLUMNS, _metadata_row(entry), strict=True))
+        values: dict[str, Any] = dict(zip(METADATA_COLUMNS, _metadata_row(entry), strict=True))
+        # A capture time read from the file's bytes stays when the copy's source knows none.
+        taken = literal(values["taken_at"], media_items.c.taken_at.type)
+        values["taken_at"] = func.coalesce(taken, media_items.c.taken_at)
         result = connection.execute(
             update(media_items)
             .where(and_(media_items.c.id == item_id, media_items.c.provenance_source.is_(None)))

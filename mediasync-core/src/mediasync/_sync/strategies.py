@@ -56,7 +56,12 @@ class ChangeFeedStrategy(SyncStrategy):
         try:
             while True:
                 page = source.changes(token)
-                index.apply(page.upserts, page.removed)
+                index.apply(
+                    page.upserts,
+                    page.removed,
+                    moved_folders=page.moved_folders,
+                    removed_folders=page.removed_folders,
+                )
                 token = page.cursor
                 if not page.more:
                     break

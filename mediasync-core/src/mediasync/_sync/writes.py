@@ -13,7 +13,7 @@ from __future__ import annotations
 import posixpath
 import threading
 from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -23,6 +23,7 @@ from sqlalchemy import Engine, select
 from mediasync._db.schema import media_items
 from mediasync._db.sources import utcnow
 from mediasync._db.times import mtime_us
+from mediasync._facts.model import FACTS_VERSION, MediaFacts
 from mediasync._models import ChangeKind, ItemChange, MediaEntry
 from mediasync._source import Source
 from mediasync._sync.folders import FolderScan, FolderStore, folder_of
@@ -36,6 +37,7 @@ from mediasync._sync.store import (
     entry_row,
     entry_values,
 )
+from mediasync._sync.subtrees import move_folders
 
 if TYPE_CHECKING:
     from mediasync._sync.index import SyncOptions
@@ -65,6 +67,8 @@ class Plan:
     it gives the identifier up in the same transaction (one active item per identifier)."""
     candidates: Sequence[ItemRow] = ()
     """For a deferred "add": the items at its path it may yet replace or restore."""
+    facts: MediaFacts | None = None
+    """What the bytes said, read while they were hashed; ``None`` when they were not read."""
 
     def needs_hash(self) -> bool:
         return self.sha256 is None and self.kind not in ("relocate", "metadata")
@@ -173,7 +177,7 @@ class BatchWriter:
                     failed.add(id(plan))
                     self._error(f"{plan.entry.path}: {result}", plan.entry.path)
                 else:
-                    plan.sha256 = result
+                    plan.sha256, plan.facts = result.sha256, result.facts
             self.hashing.update(hashed=len(todo), bytes_hashed=size)
             self._report_progress()
             return [p for p in plans if id(p) not in failed]
@@ -222,6 +226,7 @@ class BatchWriter:
         events: list[EventSpec] = []
         releases: list[ItemRow] = []
         touched: set[str] = set()
+        kept = self._kept_metadata(plans)
         for plan in plans:
             entry, row = plan.entry, plan.row
             if plan.releases is not None:
@@ -255,10 +260,11 @@ class BatchWriter:
                     and external_id == row.external_id
                     and entry.path == row.path
                     and mtime_us(entry.mtime) == row.mtime_us
+                    and (plan.facts is None or row.facts_version == FACTS_VERSION)
                 ):
                     continue  # read again (--verify) and found as indexed: nothing to write
             touched.update((entry.folder, folder_of(row.path)))
-            values = entry_values(entry, sha, external_id)
+            values = entry_values(entry, sha, external_id, plan.facts, kept.get(row.id))
             values.update(
                 id=row.id, active=True, removed_at=None, changed_at=now if kinds else row.changed_at
             )
@@ -266,6 +272,17 @@ class BatchWriter:
             for kind in kinds:
                 events.append((None, row.id, kind, row.path, entry.path))
         self._write(inserts, updates, [], events, now, touched, releases)
+
+    def _kept_metadata(
+        self, plans: Sequence[Plan]
+    ) -> dict[int, tuple[Mapping[str, Any] | None, bool]]:
+        """The indexed metadata of the items whose bytes were read again: their facts are
+        merged into it (see ``entry_values``). Rare outside ``--verify``: edited files."""
+        ids = [p.row.id for p in plans if p.row is not None and p.facts is not None]
+        if not ids:
+            return {}
+        with self.engine.connect() as connection:
+            return ItemStore.kept_metadata(connection, ids)
 
     def _write(
         self,
@@ -295,7 +312,7 @@ class BatchWriter:
                 self.store.update_items(connection, updates)
                 new_ids = self.store.insert_items(
                     connection,
-                    [entry_row(p.entry, p.sha256, p.external_id) for p in inserts],
+                    [entry_row(p.entry, p.sha256, p.external_id, p.facts) for p in inserts],
                     now,
                 )
                 ids = {id(plan): item_id for plan, item_id in zip(inserts, new_ids, strict=True)}
@@ -321,6 +338,35 @@ class BatchWriter:
         if not self.options.dry_run:
             self._inserted += len(new_ids)
             self._keep_statistics()
+        self._announce(changes)
+
+    def _move_folders(self, moves: Sequence[tuple[str, str]], keep: Collection[str]) -> None:
+        """Moves whole folders of items in one transaction (see ``subtrees``): the paths are
+        recomputed in the database, and each item gets its ``moved`` event."""
+        now = utcnow()
+        with self.engine.connect() as connection:
+            transaction = connection.begin()
+            try:
+                if self.lease is not None:
+                    self.lease.renew(connection)
+                moved = move_folders(connection, self.store.source_id, moves, keep, now)
+                run_id = None if self.options.dry_run else self.run_id
+                kind = ChangeKind.MOVED
+                events = [(item, run_id, kind.value, old, new) for item, old, new in moved]
+                ItemStore.insert_events(connection, events, now)
+                touched = {folder_of(path) for _, old, new in moved for path in (old, new)}
+                self.folders.touch(connection, touched)
+            except BaseException:
+                transaction.rollback()
+                raise
+            if self.options.dry_run:
+                transaction.rollback()
+            else:
+                transaction.commit()
+        self._announce([self._change(kind, item, old, new) for item, old, new in moved])
+
+    def _announce(self, changes: Sequence[ItemChange]) -> None:
+        """Counts written changes, keeps the first ones for the report, tells the observers."""
         room = self.options.list_changes - len(self.listed_changes)
         self.listed_changes.extend(changes[: max(room, 0)])
         self.unlisted_changes += max(len(changes) - max(room, 0), 0)
