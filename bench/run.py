@@ -3,9 +3,11 @@
     python bench/run.py sync [--files 10000,100000] [...]   # local source + sync engine
     python bench/run.py startup [--runs 30] [...]           # mediasync --help start-up time
     python bench/run.py workers [--workers 1,2,4] [...]     # mediasync run workers on PostgreSQL
-    python bench/run.py gdrive [--files 100000] [...]       # Drive source against the fake
+    python bench/run.py gdrive [--previous HEAD] [...]      # Drive source against the fake
     python bench/run.py copy [--files 10000] [...]          # mediasync copy against cp, rclone
     python bench/run.py instagram [--posts 5000] [...]      # Instagram backfill on the fake
+    python bench/run.py instagram-publish [--reel-mb 300]   # publishing: Drive story, big reel
+    python bench/run.py facts [--photos 5000] [...]         # media facts cost, exiftool, 1M finds
 
 Each suite has its own ``--help``. ``python bench/run.py`` alone lists them.
 """
@@ -51,6 +53,18 @@ def _instagram(argv: list[str]) -> None:
     instagram_bench.main(argv)
 
 
+def _instagram_publish(argv: list[str]) -> None:
+    from bench import instagram_publish_bench
+
+    instagram_publish_bench.main(argv)
+
+
+def _facts(argv: list[str]) -> None:
+    from bench import media_facts_bench
+
+    media_facts_bench.main(argv)
+
+
 def _startup(argv: list[str]) -> None:
     from bench import startup
 
@@ -60,9 +74,17 @@ def _startup(argv: list[str]) -> None:
 SUITES: dict[str, tuple[Callable[[list[str]], None], str]] = {
     "sync": (_sync, "cold index, no-op and 1% churn re-syncs against a walk floor and rclone"),
     "workers": (_workers, "many `mediasync run` workers on one PostgreSQL, one SIGKILLed"),
-    "gdrive": (_gdrive, "Google Drive source on the loopback fake: API calls and wall time"),
+    "gdrive": (
+        _gdrive,
+        "Google Drive source on the loopback fake: calls and time, cold, re-syncs, folder moves",
+    ),
     "copy": (_copy, "mediasync copy local -> local against cp -r and rclone copy"),
     "instagram": (_instagram, "Instagram backfill on the loopback Graph fake: calls, time, memory"),
+    "instagram-publish": (
+        _instagram_publish,
+        "Instagram publishing on the fakes: a story from Drive, a 300 MB reel's memory",
+    ),
+    "facts": (_facts, "media facts in a cold index vs without and vs exiftool; 1M-item finds"),
     "startup": (_startup, "how long `mediasync --help` takes against a bare interpreter"),
 }
 

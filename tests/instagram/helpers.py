@@ -95,5 +95,22 @@ def movie(
     moov = _box(b"moov", mvhd + _box(b"trak", _box(b"tkhd", tkhd_body) + _box(b"mdia", hdlr)))
     ftyp = _box(b"ftyp", brand + b"\0\0\2\0isomiso2avc1mp41")
     padding = max(size - len(ftyp) - len(moov) - 8, 0)
-    mdat = _box(b"mdat", bytes((i * 7) % 251 for i in range(padding)))
+    mdat = _box(b"mdat", (_PATTERN * (padding // len(_PATTERN) + 1))[:padding])
     return ftyp + (mdat + moov if moov_last else moov + mdat)
+
+
+_PATTERN = bytes((i * 7) % 251 for i in range(251))
+
+
+def heic(width: int = 3024, height: int = 4032, *, size: int = 4_000) -> bytes:
+    """A HEIC photo as far as its headers go (Pillow cannot write HEIC): ``ftyp`` with the
+    ``heic`` brand, then ``meta`` (a full box) holding ``hdlr`` ``pict`` and the ``ispe``
+    property (ISO/IEC 23008-12) that gives the size, then ``mdat`` filler."""
+    import struct
+
+    ftyp = _box(b"ftyp", b"heic" + b"\0\0\0\0" + b"mif1heic")
+    hdlr = _box(b"hdlr", b"\0" * 8 + b"pict" + b"\0" * 13)
+    ispe = _box(b"ispe", b"\0\0\0\0" + struct.pack(">II", width, height))
+    meta = _box(b"meta", b"\0\0\0\0" + hdlr + _box(b"iprp", _box(b"ipco", ispe)))
+    padding = max(size - len(ftyp) - len(meta) - 8, 0)
+    return ftyp + meta + _box(b"mdat", _PATTERN[:1] * padding)

@@ -7,12 +7,18 @@ or ``PUBLISHED``, and ``POST /{ig-user-id}/media_publish?creation_id=…`` makes
 
 Errors are read by code and subcode. Transient ones (Meta's ``is_transient``, server errors,
 a failed fetch of the staged file, a container not ready or not found right after it finished)
-are tried again with tenacity; the rest become one line. ``media_publish`` is never sent again
-blindly: when its answer is lost, the container's status says whether the post exists.
+are tried again with tenacity; the rest become one line. A container whose processing ends in
+``ERROR`` with a subcode the Error Codes table marks temporary ("Instagram server error. Try
+again.", a fetch that failed or timed out, "please try to re-create media") is replaced by a new
+one, a bounded number of times: the same container never leaves ``ERROR``. ``media_publish`` is
+never sent again blindly: when its answer is lost, the container's status says whether the post
+exists.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -23,12 +29,13 @@ from mediasync import MediasyncError, PublishError
 if TYPE_CHECKING:
     from mediasync_instagram._graph import GraphClient, GraphError
 
-__all__ = ["Containers", "QuotaFull", "Status"]
+__all__ = ["Containers", "ProcessingFailed", "QuotaFull", "Status"]
 
+logger = logging.getLogger("mediasync.instagram")
 Status = Literal["IN_PROGRESS", "FINISHED", "ERROR", "EXPIRED", "PUBLISHED"]
 ATTEMPTS = 4
-POLL_WAITS = (2.0, 4.0, 8.0, 15.0, 30.0)
-"""Seconds between status reads: the last one repeats until the processing timeout."""
+LONGEST_POLL = 15
+"""The pause between status reads doubles from ``poll_seconds`` up to this many times it."""
 FIND_SLACK = timedelta(minutes=10)
 MEANINGS = {
     2207001: "Instagram server error",
@@ -52,12 +59,27 @@ MEANINGS = {
 }
 RETRIED_SUBCODES = frozenset({2207001, 2207003, 2207032, 2207052, 2207053})
 RETRIED_CODES = frozenset({1, 2, -1, -2, 9004})
+REMADE_AFTER = RETRIED_SUBCODES | {9004}
+"""What a container's ``ERROR`` status may name that a new container can get past."""
 NOT_READY = (9007, 2207027)
 NOT_FOUND = (24, 2207006, 2207008)
 
 
 class QuotaFull(Exception):
     """Instagram's publishing quota is used up (code 9, subcode 2207042)."""
+
+
+class ProcessingFailed(PublishError):
+    """Instagram's processing of a container ended in ``ERROR`` (``subcode`` from its status)."""
+
+    def __init__(self, message: str, subcode: int | None) -> None:
+        super().__init__(message)
+        self.subcode = subcode
+
+    @property
+    def temporary(self) -> bool:
+        """The Error Codes table says to try again (a new container: this one stays failed)."""
+        return self.subcode in REMADE_AFTER
 
 
 class _Again(Exception):
@@ -90,10 +112,21 @@ def _retried(exc: GraphError) -> bool:
 class Containers:
     """The publishing endpoints of one account, over its ``GraphClient``."""
 
-    def __init__(self, client: GraphClient, user_id: str, timeout: float) -> None:
+    def __init__(
+        self,
+        client: GraphClient,
+        user_id: str,
+        timeout: float,
+        *,
+        poll_seconds: float = 2.0,
+        remakes: int = 3,
+    ) -> None:
         self.client = client
         self.user_id = user_id
         self.timeout = timeout
+        self.poll_seconds = poll_seconds
+        self.remakes = remakes
+        """Containers made in all for one file whose processing keeps failing temporarily."""
 
     def _retrying(self, attempts: int = ATTEMPTS) -> tenacity.Retrying:
         return tenacity.Retrying(
@@ -147,8 +180,8 @@ class Containers:
         """Reads the status with growing pauses until it is ``FINISHED`` (or ``PUBLISHED``).
 
         Raises:
-            PublishError: ``ERROR`` (with Instagram's subcode and what it means), ``EXPIRED``,
-                or still processing after ``timeout`` seconds.
+            ProcessingFailed: ``ERROR``, with Instagram's subcode and what it means.
+            PublishError: ``EXPIRED``, or still processing after ``timeout`` seconds.
         """
         waited = 0.0
         for poll in range(10_000):
@@ -158,13 +191,14 @@ class Containers:
             if code == "ERROR":
                 subcode = int("".join(c for c in text.rsplit(" ", 1)[-1] if c.isdigit()) or 0)
                 meaning = MEANINGS.get(subcode, "")
-                raise PublishError(
+                raise ProcessingFailed(
                     f"Instagram could not process {what}: {text}"
-                    + (f" ({meaning})" if meaning else "")
+                    + (f" ({meaning})" if meaning else ""),
+                    subcode or None,
                 )
             if code == "EXPIRED":
                 raise PublishError(f"the container of {what} expired before it was published")
-            pause = POLL_WAITS[min(poll, len(POLL_WAITS) - 1)]
+            pause = self.poll_seconds * min(2**poll, LONGEST_POLL)
             if waited + pause > self.timeout:
                 break
             self.client.pause(pause)
@@ -173,6 +207,41 @@ class Containers:
             f"Instagram was still processing {what} after {waited:.0f} s: run the same "
             "command again later to go on"
         )
+
+    def processed(self, make: Callable[[], str], what: str, made: str | None = None) -> str:
+        """A ``FINISHED`` container: ``made`` (when given) or one ``make`` creates, waited for;
+        while processing fails temporarily, another one from ``make``, up to ``remakes`` in all.
+
+        Raises:
+            ProcessingFailed: a failure for good, or the last of ``remakes`` temporary ones.
+        """
+        given = [made] if made is not None else []
+
+        def once() -> str:
+            container_id = given.pop() if given else make()
+            self.wait(container_id, what)
+            return container_id
+
+        def again(state: tenacity.RetryCallState) -> None:
+            failure = state.outcome.exception() if state.outcome else None
+            logger.warning("%s; making a new container", failure)
+
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception(
+                lambda exc: isinstance(exc, ProcessingFailed) and exc.temporary
+            ),
+            stop=tenacity.stop_after_attempt(self.remakes),
+            wait=tenacity.wait_exponential(multiplier=self.poll_seconds, max=60),
+            sleep=self.client.pause,
+            before_sleep=again,
+            reraise=True,
+        )
+        try:
+            return retrying(once)
+        except ProcessingFailed as exc:
+            if not exc.temporary or self.remakes == 1:
+                raise
+            raise ProcessingFailed(f"{exc}; {self.remakes} containers tried", exc.subcode) from None
 
     def publish(self, container_id: str) -> str | None:
         """The new post's media id; ``None`` when its answer was lost but the container says

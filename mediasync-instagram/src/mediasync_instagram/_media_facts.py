@@ -19,11 +19,19 @@ import attrs
 
 from mediasync_instagram._mp4 import read_movie
 
-__all__ = ["FFPROBE_UNCHECKED", "MediaFacts", "read_facts", "sniff"]
+__all__ = ["FFPROBE_FAILED", "FFPROBE_UNCHECKED", "MediaFacts", "read_facts", "sniff"]
 
 Format = Literal["jpeg", "png", "webp", "heic", "gif", "mp4", "mov"]
 IMAGE_FORMATS: frozenset[str] = frozenset({"jpeg", "png", "webp", "heic", "gif"})
-FFPROBE_UNCHECKED = "ffprobe is not installed: video codecs and frame rate were not checked"
+_UNCHECKED = (
+    "the video codec, the sound codec and the frame rate were not checked (only the moov box's "
+    "duration, size and tracks were)"
+)
+FFPROBE_UNCHECKED = (
+    f"ffprobe is not installed: {_UNCHECKED}; install ffmpeg to have them checked before the "
+    "upload rather than refused by Instagram after it"
+)
+FFPROBE_FAILED = f"ffprobe could not read the file: {_UNCHECKED}"
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"avif"}
 _QUICKTIME_BOXES = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
 
@@ -132,15 +140,17 @@ def _video_facts(path: Path, kind: str, size: int) -> MediaFacts:
     if movie is None:
         return facts
     probed = _ffprobe(path)
-    if probed is None:
-        return attrs.evolve(facts, unchecked=(FFPROBE_UNCHECKED,))
+    if isinstance(probed, str):
+        return attrs.evolve(facts, unchecked=(probed,))
     return _with_probe(facts, probed)
 
 
-def _ffprobe(path: Path) -> dict[str, object] | None:
+def _ffprobe(path: Path) -> dict[str, object] | str:
+    """ffprobe's JSON of the file's streams and container, or the note saying why there is
+    none (a failed run checks nothing rather than refusing a file the moov box found sound)."""
     program = shutil.which("ffprobe")
     if program is None:
-        return None
+        return FFPROBE_UNCHECKED
     command = [program, "-v", "error", "-print_format", "json", "-show_streams", "-show_format"]
     try:
         done = subprocess.run(
@@ -148,8 +158,10 @@ def _ffprobe(path: Path) -> dict[str, object] | None:
         )
         answer = json.loads(done.stdout or "{}")
     except (OSError, subprocess.TimeoutExpired, ValueError):
-        return None
-    return answer if isinstance(answer, dict) else None
+        return FFPROBE_FAILED
+    if done.returncode != 0 or not isinstance(answer, dict):
+        return FFPROBE_FAILED
+    return answer
 
 
 def _with_probe(facts: MediaFacts, probed: dict[str, object]) -> MediaFacts:

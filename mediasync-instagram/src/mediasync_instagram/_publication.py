@@ -5,8 +5,9 @@ Journal keys: ``staged.<i>`` (the Cloudinary copy of file ``i``, chosen before i
 before ``media_publish``), ``publishing`` (when ``media_publish`` was first sent), ``media_id``
 and ``permalink`` (the post). A resumed attempt reads the container's status: ``PUBLISHED`` is
 done (the post is found among the account's newest media), ``FINISHED`` is published,
-``ERROR`` or ``EXPIRED`` is replaced by a new container. Staged copies are destroyed once the
-post exists or the attempt failed, whatever the failure.
+``ERROR`` or ``EXPIRED`` is replaced by a new container (as is one whose processing failed
+temporarily, while the attempt runs: see ``Containers.processed``). Staged copies are destroyed
+once the post exists or the attempt failed, whatever the failure.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from mediasync import PublicationJournal, PublishMedia, PublishRequest, PublishResult, RateLimited
@@ -79,8 +81,8 @@ class PublicationAttempt:
         used, total = self.containers.quota()
         if used >= total:
             raise QuotaFull()
-        container_id = self._make_container() if container is None else container[0]
-        self.containers.wait(container_id, self._what())
+        made = None if container is None else container[0]
+        container_id = self.containers.processed(self._make_container, self._what(), made)
         if self.journal.get("publishing") is None:
             self.journal.record("publishing", datetime.now(UTC).isoformat())
         media_id = self.containers.publish(container_id)
@@ -151,22 +153,26 @@ class PublicationAttempt:
         live = [self._live(f"child.{i}") for i in range(len(self.request.media))]
         missing = [i for i, child in enumerate(live) if child is None]
         staged = dict(zip(missing, self._staged(missing), strict=True))
-        children: list[str] = []
-        for i, media in enumerate(self.request.media):
-            child = live[i]
-            if child is None:
-                item = staged[i]
-                if item.resource_type == "video":
-                    params = {"media_type": "VIDEO", "video_url": item.url or ""}
-                else:
-                    params = {"image_url": item.url or ""}
-                child_id = self.containers.create(media.name, is_carousel_item="true", **params)
-                self.journal.record(f"child.{i}", child_id)
-                child = (child_id, "IN_PROGRESS")
-            children.append(child[0])
-        for i, child_id in enumerate(children):
-            self.containers.wait(child_id, self.request.media[i].name)
-        return children
+        made = [
+            child[0] if child is not None else self._make_child(i, staged[i])
+            for i, child in enumerate(live)
+        ]
+        return [
+            self.containers.processed(partial(self._make_child, i), media.name, made[i])
+            for i, media in enumerate(self.request.media)
+        ]
+
+    def _make_child(self, position: int, staged: Staged | None = None) -> str:
+        """A carousel item's container (all of them made before any is waited for)."""
+        item = staged or self._staged([position])[0]
+        if item.resource_type == "video":
+            params = {"media_type": "VIDEO", "video_url": item.url or ""}
+        else:
+            params = {"image_url": item.url or ""}
+        name = self.request.media[position].name
+        child_id = self.containers.create(name, is_carousel_item="true", **params)
+        self.journal.record(f"child.{position}", child_id)
+        return child_id
 
     # -- staging ---------------------------------------------------------------------------
 

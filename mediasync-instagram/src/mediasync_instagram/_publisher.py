@@ -75,9 +75,13 @@ class InstagramPublisher(Publisher):
     def stage(self, source: InstagramSource | None = None) -> Stage:
         from mediasync_instagram._staging import Stage
 
-        return Stage(self.settings, None if source is None else source.client.pause)
+        sleep = None if source is None else source.client.pause
+        return Stage(self.settings, sleep, fix=self._cloudinary_fix())
 
     def check(self) -> HealthCheck:
+        """The account's token (read through its source) and the Cloudinary credentials (a
+        ``ping``): what ``mediasync doctor`` reports, one line each when wrong."""
+        account = self.settings.account
         try:
             source = self._source()
             try:
@@ -87,15 +91,24 @@ class InstagramPublisher(Publisher):
         except MediasyncError as exc:
             return HealthCheck.failed(str(exc))
         if not health.ok:
-            return health
-        try:
-            self.stage().ping()
-        except MediasyncError as exc:
             return HealthCheck.failed(
-                str(exc), fix=f"mediasync instagram cloudinary {self.settings.account} --url …"
+                f"posts as Instagram source '{account}': {health.problem}",
+                f"mediasync instagram connect {account} --token NEW_TOKEN",
             )
+        from mediasync_instagram._staging import Stage
+
+        try:
+            Stage(self.settings).ping()  # the fix goes on a line of its own
+        except MediasyncError as exc:
+            return HealthCheck.failed(str(exc), fix=self._cloudinary_fix())
         detail = f"{health.detail}; staging on Cloudinary cloud '{self.settings.cloud_name}'"
         return HealthCheck(ok=True, detail=detail, expires_at=health.expires_at)
+
+    def _cloudinary_fix(self) -> str:
+        """``instagram cloudinary NAME`` updates the publisher account named as its source."""
+        if self.name == self.settings.account:
+            return f"mediasync instagram cloudinary {self.name} --url cloudinary://KEY:SECRET@CLOUD"
+        return f"mediasync publishers set {self.name} api_key=KEY api_secret=SECRET"
 
     def publish(self, request: PublishRequest, journal: PublicationJournal) -> PublishResult:
         from mediasync_instagram._containers import Containers
@@ -105,8 +118,13 @@ class InstagramPublisher(Publisher):
         check_request(request)
         source = self._source()
         try:
+            settings = self.settings
             containers = Containers(
-                source.client, source.settings.user_id, self.settings.processing_timeout_seconds
+                source.client,
+                source.settings.user_id,
+                settings.processing_timeout_seconds,
+                poll_seconds=settings.poll_seconds,
+                remakes=settings.processing_attempts,
             )
             attempt = PublicationAttempt(
                 request, journal, containers, self.stage(source), self._quota_full

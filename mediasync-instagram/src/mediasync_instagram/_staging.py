@@ -3,8 +3,9 @@
 """Cloudinary as a temporary public home for a file Instagram must fetch by URL.
 
 Each file is uploaded under a random public id in the staging folder, tagged, with the resource
-type its bytes call for (``image`` or ``video``); files above ``CHUNKED_ABOVE`` go up in chunks
-from the local copy (``upload_large``), never whole in memory. A PNG, WebP or HEIC photo gets
+type its bytes call for (``image`` or ``video``); files above the ``chunked_above_bytes``
+setting (Cloudinary's 100 MB per request) go up in chunks of ``chunk_bytes`` from the local copy
+(``upload_large``), so only one chunk is ever in memory. A PNG, WebP or HEIC photo gets
 an eager JPEG derivative (``fetch_format``), since Instagram takes JPEG only: Cloudinary
 converts it, and the derivative's own size is checked. The URL handed to Instagram is the one
 the upload answered with, never one built by the SDK. ``destroy`` removes a staged file with
@@ -27,12 +28,9 @@ import attrs
 from mediasync import AuthError, PublishError, RateLimited
 from mediasync_instagram._publisher_settings import InstagramPublisherSettings
 
-__all__ = ["CHUNKED_ABOVE", "CHUNK_SIZE", "Stage", "Staged"]
+__all__ = ["Stage", "Staged"]
 
 logger = logging.getLogger("mediasync.instagram")
-CHUNKED_ABOVE = 100 * 1000 * 1000
-"""Cloudinary takes at most 100 MB in one request: larger files are sent in chunks."""
-CHUNK_SIZE = 20 * 1000 * 1000
 ATTEMPTS = 3
 JPEG_EAGER = [{"fetch_format": "jpg", "format": "jpg"}]
 """``f_jpg/jpg``: a JPEG at a ``.jpg`` URL (``format`` alone is dropped by the SDK)."""
@@ -62,10 +60,16 @@ class Stage:
     """One Cloudinary account's staging folder."""
 
     def __init__(
-        self, settings: InstagramPublisherSettings, sleep: Callable[[float], None] | None = None
+        self,
+        settings: InstagramPublisherSettings,
+        sleep: Callable[[float], None] | None = None,
+        *,
+        fix: str | None = None,
     ) -> None:
         self.settings = settings
         self._sleep = sleep
+        self.fix = fix
+        """What refused credentials ask the user to do (the command that stores new ones)."""
 
     def new(self, resource_type: Literal["image", "video"]) -> Staged:
         """A staged file's identity, chosen before the upload so a retry reuses it."""
@@ -91,9 +95,10 @@ class Stage:
         try:
             return retrying(call)
         except errors.AuthorizationRequired as exc:
+            fix = f": {self.fix}" if self.fix else ""
             raise AuthError(
                 f"Cloudinary refused the credentials of cloud '{self.settings.cloud_name}' "
-                f"({_one_line(exc)}): store them again with `mediasync instagram cloudinary`"
+                f"({_one_line(exc)}){fix}"
             ) from None
         except errors.RateLimited as exc:
             raise RateLimited(f"Cloudinary's rate limit: {_one_line(exc)}", 3600) from None
@@ -122,8 +127,8 @@ class Stage:
         if convert:
             options.update(eager=JPEG_EAGER, eager_async=False)
         size = path.stat().st_size
-        if size > CHUNKED_ABOVE:
-            options["chunk_size"] = CHUNK_SIZE
+        if size > self.settings.chunked_above_bytes:
+            options["chunk_size"] = self.settings.chunk_bytes
             answer = self._call(
                 "upload", lambda: cloudinary.uploader.upload_large(str(path), **options)
             )

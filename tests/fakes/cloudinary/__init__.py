@@ -75,7 +75,7 @@ Where the documentation is silent the fake takes the stricter reading, and says 
   forged one, is refused; tags appear in listings only when asked for with ``tags=true``;
 - a transformation the fake cannot apply is refused with 400 "Unsupported by the fake
   Cloudinary"; invalid components answer 400 ``Invalid transformation component - …``;
-- the fake recognises only JPEG, PNG, GIF and WebP images and ISO media (MP4, MOV) and WebM
+- the fake recognises only JPEG, PNG, GIF, WebP and HEIC images and ISO media (MP4, MOV) and WebM
   videos; anything else uploaded as a video is ``Unsupported video format or file`` (the
   message Cloudinary gives an unplayable MP4); ``strict_video`` also refuses an MP4 without a
   ``moov`` box, as Cloudinary does, but is off by default because ``media_factory``'s test

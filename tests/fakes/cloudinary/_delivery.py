@@ -28,6 +28,7 @@ CONTENT_TYPES = {
     "png": "image/png",
     "gif": "image/gif",
     "webp": "image/webp",
+    "heic": "image/heic",
     "mp4": "video/mp4",
     "mov": "video/quicktime",
     "webm": "video/webm",

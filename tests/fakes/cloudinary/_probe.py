@@ -1,9 +1,11 @@
 """What kind of file a stored upload is, its format and its size in pixels, read from its headers.
 
 Recognised: JPEG (dimensions from the first SOF marker, walking past any APPn/COM segments),
-PNG (IHDR), GIF, WebP (VP8, VP8L, VP8X), ISO media (``ftyp``: ``qt  `` is MOV, any other brand
-MP4; width, height and duration from ``moov``/``tkhd``/``mvhd`` when present) and WebM. Anything
-else is raw. Only headers are read: a 300 MB video costs a few seeks.
+PNG (IHDR), GIF, WebP (VP8, VP8L, VP8X), HEIF/HEIC (``ftyp`` with a HEIF brand; width and height
+from the ``ispe`` property in ``meta``/``iprp``/``ipco``, ISO/IEC 23008-12), other ISO media
+(``ftyp``: ``qt  `` is MOV, any other brand MP4; width, height and duration from
+``moov``/``tkhd``/``mvhd`` when present) and WebM. Anything else is raw. Only headers are read:
+a 300 MB video costs a few seeks.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import BinaryIO, Literal
 __all__ = ["Probe", "probe"]
 
 Kind = Literal["image", "video", "raw"]
+_HEIF_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"})
 _SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 
 
@@ -43,6 +46,8 @@ def probe(path: Path) -> Probe:
             return Probe("image", "gif", width, height)
         if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
             return _webp(handle)
+        if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+            return _heif(handle)
         if head[4:8] == b"ftyp":
             return _iso_media(handle, head[8:12])
         if head.startswith(b"\x1a\x45\xdf\xa3"):
@@ -120,6 +125,28 @@ def _boxes(handle: BinaryIO, start: int, end: int) -> list[tuple[bytes, int, int
         found.append((kind, payload, min(offset + size, end)))
         offset += size
     return found
+
+
+def _heif(handle: BinaryIO) -> Probe:
+    """A HEIF image: its size from the first ``ispe`` (a full box: version and flags, then
+    width and height as 32-bit integers); no ``ispe`` means no readable image."""
+    handle.seek(0, 2)
+    end = handle.tell()
+    meta = next((box for box in _boxes(handle, 0, end) if box[0] == b"meta"), None)
+    if meta is None:
+        return Probe("raw", None)
+    for kind, start, stop in _boxes(handle, meta[1] + 4, meta[2]):  # meta is a full box
+        if kind != b"iprp":
+            continue
+        for sub, sub_start, sub_stop in _boxes(handle, start, stop):
+            if sub != b"ipco":
+                continue
+            for prop, prop_start, prop_stop in _boxes(handle, sub_start, sub_stop):
+                if prop == b"ispe" and prop_stop - prop_start >= 12:
+                    handle.seek(prop_start + 4)
+                    width, height = struct.unpack(">II", handle.read(8))
+                    return Probe("image", "heic", width, height)
+    return Probe("raw", None)
 
 
 def _iso_media(handle: BinaryIO, brand: bytes) -> Probe:
