@@ -4,38 +4,20 @@ a local folder behind ``/sync``, answers read from the fake's outbox."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fakes.telegram import FakeTelegram
 from media_factory import write_jpeg
 from telegram_bot import CHAT, STRANGER, add_photos, ask, connect, running_bot, watch
 
 from mediasync import RunStatus, Trigger, Workspace
-from mediasync_local._source import LocalSource
 from mediasync_telegram._bot import COMMANDS
 from mediasync_telegram._replies import refusal
 from mediasync_telegram._store import BotStore
 
 GROUP = -1001234567890
-
-
-@pytest.fixture
-def listing_gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
-    """Holds every local listing until the test sets the event: a sync that stays running."""
-    gate = threading.Event()
-    real = LocalSource.list_folders
-
-    def held(self: LocalSource) -> Any:
-        assert gate.wait(10), "the test never opened the gate"
-        return real(self)
-
-    monkeypatch.setattr(LocalSource, "list_folders", held)
-    yield gate
-    gate.set()
 
 
 def test_sync_answers_at_once_then_edits_in_the_result_of_a_real_sync(
@@ -148,7 +130,13 @@ def test_sources_help_and_the_command_menu(
         help_text.text.splitlines()[1]
         == "/sync [source] — Sync every enabled source, or the one named"
     )
+    assert help_text.text.splitlines()[2:4] == [
+        "/backfill [account] [N] [dry] — Copy an Instagram account's new posts into its "
+        "backup (dry: only list them)",
+        "/publish ITEM [kind] [account] — Preview an item; it is published when you press Publish",
+    ]
     assert [c["command"] for c in fake.commands()] == [spec.name for spec in COMMANDS]
+    assert {"backfill", "publish"} <= {c["command"] for c in fake.commands()}
     assert fake.calls["deleteWebhook"] == 1, "polling starts by deleting any webhook"
 
 

@@ -20,6 +20,10 @@ from mediasync_telegram._store import BotStore
 WRONG = "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 GROUP = "-1001234567890"
 
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+"""For what happens between the bot and Telegram (or a process and its signals): the index's
+two databases are the core's tests' subject, and each run here costs seconds."""
+
 
 def stored_rows(workspace: Workspace) -> str:
     """Everything the index holds for the plugin, as the database has it."""
@@ -154,6 +158,7 @@ def test_commands_before_connect_say_how_to_connect(
     )
 
 
+@SQLITE_ONLY
 def test_run_serves_until_sigterm_then_exits_0(
     fake: FakeTelegram, workspace: Workspace, database_url: str
 ) -> None:
@@ -176,4 +181,5 @@ def test_run_serves_until_sigterm_then_exits_0(
     assert err.splitlines()[0] == (
         "mediasync: INFO: telegram: bot @MediasyncTestBot is answering (allowed chats: 42)"
     )
+    assert err.splitlines()[-1] == "mediasync: INFO: telegram: bot @MediasyncTestBot stopped"
     assert fake.token not in out + err

@@ -22,7 +22,12 @@ from mediasync_telegram._text import MAX_MESSAGE, cut_message, split_message, ut
 
 WRONG = "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+"""For what happens between the bot and Telegram (or a process and its signals): the index's
+two databases are the core's tests' subject, and each run here costs seconds."""
 
+
+@SQLITE_ONLY
 def test_another_instance_polling_stops_the_bot_with_a_clear_error(
     fake: FakeTelegram, workspace: Workspace, run: CliRun, database_url: str
 ) -> None:
@@ -100,6 +105,7 @@ def test_splitting_keeps_lines_whole_and_cuts_only_lines_too_long_alone() -> Non
     assert cut_message("abcdef", limit=4) == "abc…"
 
 
+@SQLITE_ONLY
 def test_the_token_never_reaches_output_or_logs(
     fake: FakeTelegram,
     workspace: Workspace,

@@ -25,6 +25,7 @@ from telegram import (
     BotCommandScopeAllGroupChats,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    Message,
     Update,
 )
 from telegram.error import (
@@ -600,6 +601,30 @@ def test_photos_go_up_as_uploads_file_ids_and_urls(fake: FakeTelegram, image_url
     assert by_url.photo.size == 2048
     assert fake.requests[-2].description == "Bad Request: IMAGE_PROCESS_FAILED"
     assert fake.requests[1].params["photo"].endswith(", 4096 bytes>")
+
+
+def test_a_photos_caption_is_edited_and_a_texts_is_not(fake: FakeTelegram) -> None:
+    fake.chat(42)
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Go", callback_data="go")]])
+
+    async def scenario() -> None:
+        async with make_bot(fake) as bot:
+            photo = await bot.send_photo(42, jpeg_bytes(512), caption="Day", reply_markup=keyboard)
+            text = await bot.send_message(42, "words")
+            edited = await bot.edit_message_caption(42, photo.message_id, caption="Done")
+            assert isinstance(edited, Message)
+            assert edited.caption == "Done"
+            with pytest.raises(BadRequest, match="Message is not modified"):
+                await bot.edit_message_caption(42, photo.message_id, caption="Done")
+            with pytest.raises(BadRequest, match="There is no caption in the message to edit"):
+                await bot.edit_message_caption(42, text.message_id, caption="no")
+            with pytest.raises(BadRequest, match="Message caption is too long"):
+                await bot.edit_message_caption(42, photo.message_id, caption="x" * 1025)
+
+    run(scenario())
+    shown = fake.outbox(42)[0]
+    assert (shown.caption, shown.buttons) == ("Done", []), "an edit without a keyboard drops it"
+    assert [(r.caption, r.reply_markup is not None) for r in shown.history] == [("Day", True)]
 
 
 def test_parameters_arrive_as_json_forms_or_query_strings_and_unknown_methods_are_404(

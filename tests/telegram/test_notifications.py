@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from fakes.telegram import FakeTelegram
 from media_factory import write_jpeg
 from telegram_bot import CHAT, ask, connect, running_bot, watch
@@ -16,6 +17,10 @@ from mediasync_telegram._outbox import OUTBOX
 FRIEND = 43
 QUIET = 44
 DENIED = 45
+
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+"""For what happens between the bot and Telegram (or a process and its signals): the index's
+two databases are the core's tests' subject, and each run here costs seconds."""
 
 
 def texts(fake: FakeTelegram, chat_id: int) -> list[str]:
@@ -84,6 +89,7 @@ def test_the_chat_that_asked_reads_its_answer_and_the_others_are_notified(
     assert len(texts(fake, CHAT)) == 1, "only the edited answer"
 
 
+@SQLITE_ONLY
 def test_notifications_never_hold_the_sync_and_wait_out_flood_control(
     fake: FakeTelegram, workspace: Workspace, photos: Path
 ) -> None:

@@ -9,16 +9,26 @@ never PTB's own text.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+import functools
+from typing import TYPE_CHECKING, Any
 
 from mediasync import AuthError, MediasyncError, RemoteError
 from mediasync_telegram._redact import redact, redacting
 
 if TYPE_CHECKING:
+    import ssl
+
     from telegram.error import TelegramError
     from telegram.request import HTTPXRequest
 
-__all__ = ["CONFLICT", "api_url", "as_mediasync_error", "check_token", "make_request"]
+__all__ = [
+    "CONFLICT",
+    "api_url",
+    "as_mediasync_error",
+    "check_token",
+    "make_request",
+    "request_settings",
+]
 
 CONFLICT = (
     "another instance of this bot is polling Telegram (409 Conflict): stop it first; only one "
@@ -31,14 +41,32 @@ def api_url(base_url: str) -> str:
     return f"{base_url.rstrip('/')}/bot"
 
 
+def request_settings(read_timeout: float = 10.0) -> dict[str, Any]:
+    """PTB's ``HTTPXRequest`` arguments: bounded waits, so an unanswered request fails instead
+    of hanging (for getUpdates, PTB adds the long poll's own timeout to ``read_timeout``)."""
+    return {
+        "connect_timeout": 5.0,
+        "read_timeout": read_timeout,
+        "write_timeout": 10.0,
+        "pool_timeout": 5.0,
+        "httpx_kwargs": {"verify": _tls()},
+    }
+
+
 def make_request(read_timeout: float = 10.0) -> HTTPXRequest:
-    """PTB's HTTP client with bounded waits, so an unanswered request fails instead of hanging
-    (for getUpdates, PTB adds the long poll's own timeout to ``read_timeout``)."""
+    """PTB's HTTP client made with ``request_settings``."""
     from telegram.request import HTTPXRequest
 
-    return HTTPXRequest(
-        connect_timeout=5.0, read_timeout=read_timeout, write_timeout=10.0, pool_timeout=5.0
-    )
+    return HTTPXRequest(**request_settings(read_timeout))
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """The verifying TLS context httpx makes by default, made once per process: reading the CA
+    bundle is most of the time a bot takes to start, and each start makes two clients."""
+    import httpx
+
+    return httpx.create_ssl_context()
 
 
 def as_mediasync_error(exc: TelegramError, base_url: str) -> MediasyncError:

@@ -2,26 +2,29 @@
 
 One row per command: its name, the description Telegram shows in the menu (``setMyCommands``),
 its usage, how many arguments it takes, and its handler. A new command is a row and an
-``async def``. In front of every handler sits the gate: updates from chats not on the allow
-list get one refusal line and nothing runs; commands addressed to another bot
-(``/sync@OtherBot``) are ignored.
+``async def``. In front of every handler sits the gate (``_gate``): updates from chats not on
+the allow list get one refusal line and nothing runs. Button presses go to the menu they
+belong to by their ``callback_data``; what nothing answered, ``_fallbacks`` does.
 """
 
 from __future__ import annotations
 
-import contextlib
-import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from mediasync_telegram._context import DEPS_KEY, BotDeps, Request
+from mediasync_telegram._backfill import backfill_command
+from mediasync_telegram._context import Request
+from mediasync_telegram._fallbacks import on_error, stale_button, unknown_command
+from mediasync_telegram._gate import deps_of, gate
 from mediasync_telegram._handlers import sources_command, status_command, sync_command
-from mediasync_telegram._redact import redact
-from mediasync_telegram._replies import refusal
+from mediasync_telegram._publish import publish_command
+from mediasync_telegram._publish_press import CALLBACK_PATTERN as PUBLISH_PATTERN
+from mediasync_telegram._publish_press import publish_pressed
 from mediasync_telegram._send import send_text
-from mediasync_telegram._settings_menu import CALLBACK_PATTERN, settings_command, settings_pressed
+from mediasync_telegram._settings_menu import CALLBACK_PATTERN as SETTINGS_PATTERN
+from mediasync_telegram._settings_menu import settings_command, settings_pressed
 
 if TYPE_CHECKING:
     from telegram import Update
@@ -31,8 +34,6 @@ if TYPE_CHECKING:
     Context = CallbackContext[Any, Any, Any, Any]
 
 __all__ = ["COMMANDS", "BotCommandSpec", "add_handlers"]
-
-logger = logging.getLogger("mediasync.telegram")
 
 
 @attrs.frozen(slots=True)
@@ -59,6 +60,20 @@ COMMANDS: tuple[BotCommandSpec, ...] = (
         max_args=1,
     ),
     BotCommandSpec(
+        "backfill",
+        "Copy an Instagram account's new posts into its backup (dry: only list them)",
+        "/backfill [account] [N] [dry]",
+        backfill_command,
+        max_args=3,
+    ),
+    BotCommandSpec(
+        "publish",
+        "Preview an item; it is published when you press Publish",
+        "/publish ITEM [kind] [account]",
+        publish_command,
+        max_args=3,
+    ),
+    BotCommandSpec(
         "status",
         "Each source: health, items, last run, next sync",
         "/status",
@@ -80,44 +95,6 @@ COMMANDS: tuple[BotCommandSpec, ...] = (
 )
 
 
-def _deps(context: Context) -> BotDeps:
-    deps = context.bot_data[DEPS_KEY]
-    assert isinstance(deps, BotDeps)
-    return deps
-
-
-def _addressed_elsewhere(text: str, username: str) -> bool:
-    """``/sync@OtherBot``: a command for another bot in the same group."""
-    if not text.startswith("/"):
-        return False
-    _, at, target = text.split(maxsplit=1)[0].partition("@")
-    return bool(at) and target.lower() != username.lower()
-
-
-async def _gate(update: Update, context: Context) -> None:
-    """Runs before every handler; stops the update unless an allowed chat sent it to us."""
-    from telegram.ext import ApplicationHandlerStop
-
-    chat, message, query = update.effective_chat, update.message, update.callback_query
-    if chat is None or (message is None and query is None):
-        raise ApplicationHandlerStop  # edits, channel posts, members joining: not for us
-    text = (message.text or "") if message is not None else ""
-    if message is not None and _addressed_elsewhere(text, context.bot.username):
-        raise ApplicationHandlerStop
-    if message is not None and chat.type != "private" and not text.startswith("/"):
-        raise ApplicationHandlerStop  # group chatter the bot happens to see
-    deps = _deps(context)
-    config = await deps.call(deps.store.require_config)
-    if chat.id in config.allowed_chats:
-        return
-    logger.info("telegram: refused chat %s", chat.id)
-    if query is not None:
-        await query.answer(refusal(chat.id)[:200], show_alert=True)
-    else:
-        await send_text(context.bot, chat.id, refusal(chat.id))
-    raise ApplicationHandlerStop
-
-
 def _command_callback(
     spec: BotCommandSpec,
 ) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
@@ -129,55 +106,27 @@ def _command_callback(
             await send_text(context.bot, chat_id, f"Usage: {spec.usage}")
             return
         request = Request(
-            _deps(context), context.bot, chat_id, args, context.application.create_task
+            deps_of(context), context.bot, chat_id, args, context.application.create_task
         )
         await spec.handler(request)
 
     return callback
 
 
-async def _unknown(update: Update, context: Context) -> None:
-    assert update.effective_chat is not None
-    assert update.message is not None
-    word = (update.message.text or "").split(maxsplit=1)[0] if update.message.text else ""
-    if word.startswith("/"):
-        reply = f"Unknown command {word.split('@')[0]}. /help lists what I can do."
-    else:
-        reply = "Send a command: /help lists what I can do."
-    await send_text(context.bot, update.effective_chat.id, reply)
-
-
-async def _pressed(update: Update, context: Context) -> None:
+async def _settings_pressed(update: Update, context: Context) -> None:
     assert update.callback_query is not None
     assert update.effective_chat is not None
     await settings_pressed(
-        _deps(context), context.bot, update.effective_chat.id, update.callback_query
+        deps_of(context), context.bot, update.effective_chat.id, update.callback_query
     )
 
 
-async def _stale_button(update: Update, context: Context) -> None:
-    if update.callback_query is not None:
-        await update.callback_query.answer("This button is no longer in use.")
-
-
-async def _on_error(update: object, context: Context) -> None:
-    """A handler failed: one redacted log line, and a word to the chat when there is one."""
-    from telegram import Update
-    from telegram.error import TelegramError
-
-    error = context.error
-    logger.warning(
-        "telegram: %s while handling an update: %s", type(error).__name__, redact(str(error))
-    )
-    logger.debug("traceback of the failed update", exc_info=error)
-    chat = update.effective_chat if isinstance(update, Update) else None
-    if chat is not None:
-        with contextlib.suppress(TelegramError):
-            await send_text(
-                context.bot,
-                chat.id,
-                f"Something went wrong ({type(error).__name__}); the bot's log says more.",
-            )
+async def _publish_pressed(update: Update, context: Context) -> None:
+    assert update.callback_query is not None
+    assert update.effective_chat is not None
+    chat_id = update.effective_chat.id
+    request = Request(deps_of(context), context.bot, chat_id, (), context.application.create_task)
+    await publish_pressed(request, update.callback_query)
 
 
 def add_handlers(app: App) -> None:
@@ -190,10 +139,11 @@ def add_handlers(app: App) -> None:
         filters,
     )
 
-    app.add_handler(TypeHandler(Update, _gate), group=-1)
+    app.add_handler(TypeHandler(Update, gate), group=-1)
     for spec in COMMANDS:
         app.add_handler(CommandHandler(spec.name, _command_callback(spec)))
-    app.add_handler(MessageHandler(filters.COMMAND | filters.ChatType.PRIVATE, _unknown))
-    app.add_handler(CallbackQueryHandler(_pressed, pattern=CALLBACK_PATTERN))
-    app.add_handler(CallbackQueryHandler(_stale_button))
-    app.add_error_handler(_on_error)
+    app.add_handler(MessageHandler(filters.COMMAND | filters.ChatType.PRIVATE, unknown_command))
+    app.add_handler(CallbackQueryHandler(_settings_pressed, pattern=SETTINGS_PATTERN))
+    app.add_handler(CallbackQueryHandler(_publish_pressed, pattern=PUBLISH_PATTERN))
+    app.add_handler(CallbackQueryHandler(stale_button))
+    app.add_error_handler(on_error)

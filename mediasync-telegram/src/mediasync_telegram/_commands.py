@@ -127,9 +127,10 @@ def _stop_on_signal(stop: threading.Event) -> Callable[[int, FrameType | None], 
 
 @telegram_group.command("run")
 def run_command() -> None:
-    """Run the bot (long polling) until Ctrl-C or SIGTERM."""
+    """Run the bot (long polling) until Ctrl-C or SIGTERM; it logs to stderr."""
     import asyncio
 
+    from mediasync_telegram._logs import operator_log
     from mediasync_telegram._service import serve
 
     workspace = Workspace.current()
@@ -137,7 +138,8 @@ def run_command() -> None:
     on_signal = _stop_on_signal(stop)
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        asyncio.run(serve(workspace, stop))
+        with operator_log():
+            asyncio.run(serve(workspace, stop))
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

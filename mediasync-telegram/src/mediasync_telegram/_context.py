@@ -29,13 +29,15 @@ DEPS_KEY = "mediasync"
 
 @attrs.define
 class BotDeps:
-    """The running bot's workspace, its state, its stop signal and the syncs it runs."""
+    """The running bot's workspace, its state, its stop signal and the work it runs."""
 
     workspace: Workspace
     stop: threading.Event
     """Set when the bot stops: syncs it started end between two batches (``cancel``)."""
     running: set[str] = attrs.field(factory=set)
     """Sources this bot is syncing now (touched on the event loop only)."""
+    backfilling: set[str] = attrs.field(factory=set)
+    """Instagram accounts this bot is backfilling now (touched on the event loop only)."""
 
     @property
     def store(self) -> BotStore:
@@ -48,7 +50,8 @@ class BotDeps:
 
 @attrs.frozen
 class Request:
-    """One command from one allowed chat, its arguments split on whitespace."""
+    """One command (or button press) from one allowed chat, its arguments split on
+    whitespace."""
 
     deps: BotDeps
     bot: Bot

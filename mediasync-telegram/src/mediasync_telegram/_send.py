@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from telegram.error import RetryAfter
 
 __all__ = [
+    "MAX_CAPTION",
     "MAX_FLOOD_WAIT",
+    "edit_caption",
     "edit_text",
     "flood_controlled",
     "quiet_retry_after_warning",
@@ -34,6 +36,8 @@ logger = logging.getLogger("mediasync.telegram")
 T = TypeVar("T")
 MAX_FLOOD_WAIT = 60.0
 ATTEMPTS = 3
+MAX_CAPTION = 1024
+"""Telegram's limit for a photo's caption (a message's text may hold 4,096)."""
 
 
 def quiet_retry_after_warning() -> None:
@@ -92,12 +96,37 @@ async def edit_text(
     reply_markup: InlineKeyboardMarkup | None = None,
 ) -> None:
     """Replaces a message's text (cut to the limit); an edit that changes nothing is fine."""
-    from telegram.error import BadRequest
 
     async def call() -> object:
         return await bot.edit_message_text(
             cut_message(text), chat_id=chat_id, message_id=message_id, reply_markup=reply_markup
         )
+
+    await _edit(call)
+
+
+async def edit_caption(
+    bot: Bot,
+    chat_id: int,
+    message_id: int,
+    caption: str,
+    reply_markup: InlineKeyboardMarkup | None = None,
+) -> None:
+    """``edit_text`` for a photo's caption (a photo has no text to edit), cut to its limit."""
+
+    async def call() -> object:
+        return await bot.edit_message_caption(
+            chat_id=chat_id,
+            message_id=message_id,
+            caption=cut_message(caption, MAX_CAPTION),
+            reply_markup=reply_markup,
+        )
+
+    await _edit(call)
+
+
+async def _edit(call: Callable[[], Awaitable[object]]) -> None:
+    from telegram.error import BadRequest
 
     try:
         await flood_controlled(call)

@@ -4,8 +4,15 @@
 token (registered for redaction before PTB sees it), check it (getMe), publish the command
 menu (setMyCommands), delete any webhook and poll (PTB's ``start_polling``), then stop
 cleanly when ``stop`` is set: the syncs the bot started end between two batches and their
-messages are edited, the last poll confirms what was fetched. A 409 Conflict (another instance
-polling the same bot) ends it with an error, since two pollers would steal each other's updates.
+messages are edited, the last poll confirms what was fetched.
+
+Two answers end the bot on its own, since polling on cannot help: 409 Conflict (another
+instance polls the same bot; two pollers would steal each other's updates) and a refused
+token (401, the token revoked or replaced in @BotFather while the bot ran), which the bot's
+getUpdates client takes upon itself (``_polling_request``): PTB's polling loop would only end
+with a traceback. Inside ``mediasync run`` a revoked token stops the bot only: one error line
+says so and the worker goes on syncing; a conflict, like a token refused at start, stops the
+worker too.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
-from mediasync import RemoteError, Service, Workspace
+from mediasync import AuthError, MediasyncError, RemoteError, Service, Workspace
 from mediasync_telegram._api import CONFLICT, api_url, as_mediasync_error, make_request
 from mediasync_telegram._context import DEPS_KEY, BotDeps
 from mediasync_telegram._redact import redact, redacting
@@ -29,12 +36,16 @@ if TYPE_CHECKING:
 
     App = Application[Any, Any, Any, Any, Any, Any]
 
-__all__ = ["TelegramService", "serve"]
+__all__ = ["TelegramService", "TokenRevoked", "serve"]
 
 logger = logging.getLogger("mediasync.telegram")
 
-POLL_CHECK_SECONDS = 0.2
+POLL_CHECK_SECONDS = 0.05
 ALLOWED_UPDATES = ("message", "callback_query")
+
+
+class TokenRevoked(AuthError):
+    """Telegram refused the token while the bot was polling: revoked or replaced."""
 
 
 class TelegramService(Service):
@@ -44,20 +55,58 @@ class TelegramService(Service):
     description = "Also run the Telegram bot (mediasync-telegram) in this process."
 
     def run(self, stop: threading.Event) -> None:
-        asyncio.run(serve(self.workspace, stop))
+        try:
+            asyncio.run(serve(self.workspace, stop))
+        except TokenRevoked as exc:  # the worker's syncs do not need the bot: they go on
+            logger.error("telegram: %s; the bot stopped, the worker goes on without it", exc)
 
 
-def _build(token: str, config: BotConfig, deps: BotDeps) -> App:
+class _Halt:
+    """Why the bot must stop on its own, as heard from PTB's polling and its HTTP answers."""
+
+    def __init__(self) -> None:
+        self.event = asyncio.Event()
+        self.error: MediasyncError | None = None
+
+    def polling_failed(self, exc: TelegramError) -> None:
+        """PTB's polling error callback: a conflict halts, anything else is retried by PTB."""
+        from telegram.error import Conflict
+
+        if isinstance(exc, Conflict):
+            self._halt(RemoteError(CONFLICT))
+        else:
+            logger.warning("telegram: getUpdates failed (%s); retrying", redact(str(exc)))
+
+    def refused(self, status: int) -> None:
+        """getUpdates answered 401 (or 404): the token was revoked while the bot ran."""
+        from mediasync_telegram._polling_request import REFUSED
+
+        self._halt(
+            TokenRevoked(
+                f"Telegram refused the bot token while polling ({REFUSED[status]}): it was "
+                "revoked or replaced in @BotFather; connect the new one with `mediasync "
+                "telegram connect`"
+            )
+        )
+
+    def _halt(self, error: MediasyncError) -> None:
+        if self.error is None:
+            self.error = error
+        self.event.set()
+
+
+def _build(token: str, config: BotConfig, deps: BotDeps, halt: _Halt) -> App:
     from telegram.ext import ApplicationBuilder
 
     from mediasync_telegram._bot import add_handlers
+    from mediasync_telegram._polling_request import PollingRequest
 
     app = (
         ApplicationBuilder()
         .token(token)
         .base_url(api_url(config.base_url))
         .request(make_request())
-        .get_updates_request(make_request())
+        .get_updates_request(PollingRequest(halt.refused))
         .job_queue(None)
         .build()
     )
@@ -71,8 +120,8 @@ async def serve(workspace: Workspace, stop: threading.Event) -> None:
 
     Raises:
         UsageError: no bot connected. SettingsError: the token cannot be opened.
-        AuthError: the token was refused. RemoteError: another instance polls (409), or the
-            Bot API cannot be reached at start.
+        AuthError: the token was refused at start. TokenRevoked: it was refused while polling.
+        RemoteError: another instance polls (409), or the Bot API cannot be reached at start.
     """
     from telegram.error import TelegramError
 
@@ -81,51 +130,48 @@ async def serve(workspace: Workspace, stop: threading.Event) -> None:
     config = await asyncio.to_thread(store.require_config)
     token = (await asyncio.to_thread(store.token, config)).reveal()
     with redacting(token):
-        app = _build(token, config, BotDeps(workspace, stop))
+        halt = _Halt()
+        deps = BotDeps(workspace, threading.Event())  # its own stop: a halt is the bot's alone
+        app = _build(token, config, deps, halt)
         try:
             await app.initialize()
         except TelegramError as exc:
             await app.bot.shutdown()
             raise as_mediasync_error(exc, config.base_url) from None
         try:
-            await _poll(app, stop, config)
+            await _poll(app, (stop, deps.stop), halt, config)
         except TelegramError as exc:
             raise as_mediasync_error(exc, config.base_url) from None
         finally:
             await app.shutdown()
+    logger.info("telegram: bot @%s stopped", config.username)
 
 
-async def _poll(app: App, stop: threading.Event, config: BotConfig) -> None:
+async def _poll(
+    app: App, stops: tuple[threading.Event, threading.Event], halt: _Halt, config: BotConfig
+) -> None:
+    """Polls until the first of ``stops`` (the caller's) is set or ``halt`` says so, then sets
+    the second (the bot's own: what it started stops too)."""
     from mediasync_telegram._bot import COMMANDS
 
-    conflict = asyncio.Event()
-
-    def polling_failed(exc: TelegramError) -> None:
-        from telegram.error import Conflict
-
-        if isinstance(exc, Conflict):
-            conflict.set()
-        else:
-            logger.warning("telegram: getUpdates failed (%s); retrying", redact(str(exc)))
-
+    stop, bot_stop = stops
     menu = [(spec.name, spec.description) for spec in COMMANDS]
     await flood_controlled(lambda: app.bot.set_my_commands(menu))
     assert app.updater is not None
     await app.start()
     try:
         await app.updater.start_polling(
-            allowed_updates=list(ALLOWED_UPDATES), error_callback=polling_failed
+            allowed_updates=list(ALLOWED_UPDATES), error_callback=halt.polling_failed
         )
         chats = ", ".join(str(chat) for chat in sorted(config.allowed_chats)) or "none"
         logger.info("telegram: bot @%s is answering (allowed chats: %s)", app.bot.username, chats)
-        while not stop.is_set() and not conflict.is_set():
+        while not stop.is_set() and not halt.event.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(conflict.wait(), POLL_CHECK_SECONDS)
-        if conflict.is_set():
-            stop.set()  # the syncs this bot started stop too
+                await asyncio.wait_for(halt.event.wait(), POLL_CHECK_SECONDS)
     finally:
+        bot_stop.set()
         if app.updater.running:
             await app.updater.stop()
         await app.stop()
-    if conflict.is_set():
-        raise RemoteError(CONFLICT)
+    if halt.error is not None:
+        raise halt.error

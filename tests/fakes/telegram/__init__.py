@@ -17,10 +17,11 @@ default bot (``@MediasyncTestBot``); ``add_bot`` makes more. Inside an asyncio t
 runs on.
 
 The fake serves getMe, getUpdates, deleteWebhook, setWebhook, getWebhookInfo, sendMessage,
-sendPhoto, editMessageText, editMessageReplyMarkup, deleteMessage, sendChatAction,
-answerCallbackQuery, setMyCommands, getMyCommands and deleteMyCommands (``METHODS``); anything
-else is 404 ``Not Found``. ``calls`` counts requests per method, ``requests`` logs them with the
-token cut out of the path (``RequestRecord.token`` keeps it, out of ``repr``).
+sendPhoto, editMessageText, editMessageCaption, editMessageReplyMarkup, deleteMessage,
+sendChatAction, answerCallbackQuery, setMyCommands, getMyCommands and deleteMyCommands
+(``METHODS``); anything else is 404 ``Not Found``. ``calls`` counts requests per method,
+``requests`` logs them with the token cut out of the path (``RequestRecord.token`` keeps it,
+out of ``repr``).
 
 Documented facts the fake follows (Telegram Bot API reference, core.telegram.org/bots/api, and
 the open-source server behind it, tdlib/telegram-bot-api with TDLib; each module names its own):

@@ -15,6 +15,7 @@ from fakes.telegram._errors import NOT_FOUND, UNAUTHORIZED, BotApiError
 from fakes.telegram._messages import (
     answer_callback_query,
     delete_message,
+    edit_message_caption,
     edit_message_reply_markup,
     edit_message_text,
     send_chat_action,
@@ -37,6 +38,7 @@ _HANDLERS: dict[str, Handler] = {
     "sendMessage": send_message,
     "sendPhoto": send_photo,
     "editMessageText": edit_message_text,
+    "editMessageCaption": edit_message_caption,
     "editMessageReplyMarkup": edit_message_reply_markup,
     "deleteMessage": delete_message,
     "sendChatAction": send_chat_action,

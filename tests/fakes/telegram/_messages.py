@@ -1,9 +1,10 @@
 """Sending, editing and deleting messages, and answering button presses.
 
-Facts followed (Bot API sendMessage, sendPhoto, editMessageText, editMessageReplyMarkup,
-deleteMessage, sendChatAction, answerCallbackQuery; tdlib/telegram-bot-api
-``process_send_message_query``, ``process_edit_message_text_query``, ``check_message``; TDLib
-``MessageContent.cpp``), in the order the server checks them:
+Facts followed (Bot API sendMessage, sendPhoto, editMessageText, editMessageCaption,
+editMessageReplyMarkup, deleteMessage, sendChatAction, answerCallbackQuery;
+tdlib/telegram-bot-api ``process_send_message_query``, ``process_edit_message_text_query``,
+``process_edit_message_caption_query``, ``check_message``; TDLib ``MessageContent.cpp``), in the
+order the server checks them:
 
 - ``text`` absent or empty: ``message text is empty``; over 32768 bytes as sent: ``text is too
   long``; then ``parse_mode`` (see ``_markup``) and ``reply_markup`` (see ``_keyboards``);
@@ -19,7 +20,9 @@ deleteMessage, sendChatAction, answerCallbackQuery; tdlib/telegram-bot-api
   and keyboard as now: ``message is not modified: specified new message content and reply
   markup are exactly the same as a current content and reply markup of the message``; an edit
   without ``reply_markup`` removes the inline keyboard; editMessageText on a photo: ``there is no
-  text in the message to edit``;
+  text in the message to edit``; editMessageCaption on a text message: ``there is no caption in
+  the message to edit`` (an empty caption removes the photo's caption; over 1024 characters:
+  ``message caption is too long``);
 - deleting: ``message to delete not found``; a user's message in a group: ``message can't be
   deleted`` (the bot is no admin in the fake);
 - answerCallbackQuery with an id the bot never got: ``query is too old and response timeout
@@ -44,6 +47,7 @@ from fakes.telegram._photos import resolve_photo
 __all__ = [
     "answer_callback_query",
     "delete_message",
+    "edit_message_caption",
     "edit_message_reply_markup",
     "edit_message_text",
     "send_chat_action",
@@ -210,6 +214,31 @@ def edit_message_text(call: Call) -> Answer:
         message.history.append(message.revision())
         message.text, message.entities, message.raw_text = shown.text, shown.entities, raw
         message.parse_mode = call.params.text("parse_mode") or None
+        message.reply_markup = markup
+        return _record_edit(call, conv, message)
+
+
+def edit_message_caption(call: Call) -> Answer:
+    params = call.params
+    raw = params.text("caption")
+    caption = None
+    if raw:
+        entities = params.json("caption_entities", what="caption entities")
+        caption = format_text(raw, params.text("parse_mode"), entities)
+    markup = parse_reply_markup(params, inline_only=True)
+    with call.state.lock:
+        conv, message = _message_to_edit(call)
+        if message.photo is None:
+            raise bad_request("there is no caption in the message to edit")
+        if caption is not None and len(caption.text) > MAX_CAPTION:
+            raise bad_request("message caption is too long")
+        text = caption.text if caption is not None else None
+        shown = caption.entities if caption is not None else ()
+        same = (message.caption, message.caption_entities) == (text, shown)
+        if same and _canonical(message.reply_markup) == _canonical(markup):
+            raise bad_request(NOT_MODIFIED)
+        message.history.append(message.revision())
+        message.caption, message.caption_entities = text, shown
         message.reply_markup = markup
         return _record_edit(call, conv, message)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -34,11 +35,20 @@ _HTML_502 = (
 )
 
 
+class _Listener(ThreadingHTTPServer):
+    """Quiet when a client drops a kept-alive connection (a bot that stops): socketserver
+    would print that to the test process's stderr, which may be a command's output."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class BotApiServer:
     def __init__(self, api: BotApi, faults: Faults) -> None:
         self.api = api
         self.faults = faults
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.httpd = _Listener(("127.0.0.1", 0), self._handler_class())
         self.httpd.daemon_threads = True
         self.root_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(
