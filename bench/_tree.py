@@ -1,11 +1,14 @@
 """Synthetic media trees (``tests/media_factory.py``) and the 1% churn applied between syncs.
 
 A tree of ``n`` files is mostly small images and clips (1-64 KiB, or 1-4 KiB with ``small``)
-plus one file in a thousand of 1-4 MiB, in nested folders of about 100-250 files each.
+plus one file in a thousand of 1-4 MiB, in nested folders of about 100-250 files each. A
+``tiny`` tree is a phone's camera roll in miniature: JPEG and PNG files of a few hundred bytes
+to 2 KiB in ``YYYY/MM/DD`` folders, 1,680 days for 100,000 files (about 60 a day).
 """
 
 from __future__ import annotations
 
+import datetime
 import os
 import random
 import sys
@@ -19,12 +22,23 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import media_factory  # lives in tests/, put on the path just above
 
-__all__ = ["Churn", "TreeStats", "apply_churn", "list_files", "make_media_tree", "tree_stats"]
+__all__ = [
+    "Churn",
+    "TreeStats",
+    "apply_churn",
+    "list_files",
+    "make_media_tree",
+    "make_tiny_tree",
+    "tree_stats",
+]
 
 SMALL_SIZES = (1024, 64 * 1024)
 TINY_SIZES = (1024, 4 * 1024)
 BIG_SIZES = (1024 * 1024, 4 * 1024 * 1024)
 BIG_SHARE = 0.001
+TINY_FILE_SIZES = (300, 2048)
+"""Added to each kind's smallest valid file: a few hundred bytes to about 2 KiB."""
+TINY_FILES_PER_DAY = 100_000 / 1_680
 
 
 @attrs.frozen(slots=True)
@@ -71,6 +85,24 @@ def make_media_tree(root: Path, n_files: int, *, seed: int = 1, small: bool = Fa
         )
 
 
+def make_tiny_tree(root: Path, n_files: int, *, seed: int = 1) -> None:
+    """Writes ``n_files`` tiny JPEG/PNG files under ``root/YYYY/MM/DD/`` (about 60 a day)."""
+    root.mkdir(parents=True)
+    rng = random.Random(f"tiny:{seed}")
+    days = max(1, round(n_files / TINY_FILES_PER_DAY))
+    first = datetime.date(2019, 1, 1)
+    kinds = ("jpg", "jpg", "jpg", "png")
+    for index in range(n_files):
+        day = first + datetime.timedelta(days=index * days // n_files)
+        folder = root / f"{day:%Y/%m/%d}"
+        if index == 0 or (index - 1) * days // n_files != index * days // n_files:
+            folder.mkdir(parents=True, exist_ok=True)
+        kind = kinds[rng.randrange(len(kinds))]
+        size = media_factory.MIN_SIZES[kind] + rng.randint(*TINY_FILE_SIZES)
+        name = f"IMG_{day:%Y%m%d}_{index:06d}.{kind}"
+        (folder / name).write_bytes(media_factory.media_bytes(kind, size, f"{seed}:{index}"))
+
+
 def list_files(root: Path) -> list[str]:
     """Every file under ``root``, relative, sorted."""
     found: list[str] = []
@@ -115,18 +147,22 @@ class Churn:
         return attrs.asdict(self)
 
 
-def apply_churn(root: Path, share: float, seed: int) -> Churn:
+def apply_churn(
+    root: Path, share: float, seed: int, *, edits: bool = True, sizes: tuple[int, int] = SMALL_SIZES
+) -> Churn:
     """Renames, moves, edits, deletes and adds ``share`` of the files, a fifth each.
 
     Renames stay in their folder; moves keep the name and go to another folder; edits rewrite
-    the bytes in place (same inode, same size, new content and time); additions are new files.
+    the bytes in place (same inode, same size, new content and time); additions are new files
+    of ``sizes`` bytes. Without ``edits``, a quarter each of the other four.
     """
     rng = random.Random(f"churn:{seed}")
     files = list_files(root)
-    each = max(1, round(len(files) * share / 5))
-    chosen = rng.sample(files, 4 * each)
+    each = max(1, round(len(files) * share / (5 if edits else 4)))
+    chosen = rng.sample(files, (4 if edits else 3) * each)
     renames, moves = chosen[:each], chosen[each : 2 * each]
-    edits, deletes = chosen[2 * each : 3 * each], chosen[3 * each :]
+    edited = chosen[2 * each : 3 * each] if edits else []
+    deletes = chosen[-each:]
     folders = sorted({os.path.dirname(path) for path in files})
     for path in renames:
         stem, ext = os.path.splitext(path)
@@ -138,7 +174,7 @@ def apply_churn(root: Path, share: float, seed: int) -> Churn:
         if (root / there / name).exists():
             name = f"m{seed}_{name}"
         os.rename(root / path, root / there / name)
-    for n, path in enumerate(edits):
+    for n, path in enumerate(edited):
         target = root / path
         kind = target.suffix.lstrip(".")
         size = target.stat().st_size
@@ -148,6 +184,6 @@ def apply_churn(root: Path, share: float, seed: int) -> Churn:
     for n in range(each):
         folder = rng.choice(folders)
         media_factory.write_media(
-            root / folder / f"NEW_{seed}_{n:06d}.jpg", rng.randint(*SMALL_SIZES), seed=f"{seed}:{n}"
+            root / folder / f"NEW_{seed}_{n:06d}.jpg", rng.randint(*sizes), seed=f"{seed}:{n}"
         )
-    return Churn(renamed=each, moved=each, modified=each, removed=each, added=each)
+    return Churn(renamed=each, moved=each, modified=len(edited), removed=each, added=each)

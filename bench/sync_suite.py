@@ -34,7 +34,7 @@ from bench import _report
 from bench._pg import postgres_schema
 from bench._proc import ROOT, Measured, drop_caches, run_measured, run_python
 from bench._profile import fold
-from bench._tree import Churn, apply_churn, make_media_tree, tree_stats
+from bench._tree import Churn, apply_churn, make_media_tree, make_tiny_tree, tree_stats
 
 __all__ = ["main"]
 
@@ -358,7 +358,10 @@ def run_size(ctx: Context, n: int) -> dict[str, Any]:
             shutil.rmtree(old)
     print(f"== {n:,} files: generating {tree}", flush=True)
     started = time.perf_counter()
-    make_media_tree(tree, n, seed=args.seed, small=args.small)
+    if args.tiny:
+        make_tiny_tree(tree, n, seed=args.seed)
+    else:
+        make_media_tree(tree, n, seed=args.seed, small=args.small)
     generated = time.perf_counter() - started
     stats = tree_stats(tree)
     print(
@@ -367,6 +370,22 @@ def run_size(ctx: Context, n: int) -> dict[str, Any]:
         flush=True,
     )
     subprocess.run(["cp", "-a", str(tree), str(copy)], check=True)
+    tree_info = {
+        "files": stats.files,
+        "folders": stats.folders,
+        "bytes": stats.bytes,
+        "small": args.small,
+        "tiny": args.tiny,
+        "generate_seconds": generated,
+    }
+    if args.whole:
+        from bench import whole_process
+
+        result = whole_process.measure(ctx, n, tree, copy, args.tiny)
+        if not args.keep:
+            shutil.rmtree(tree)
+            shutil.rmtree(copy)
+        return {**result, "tree": tree_info, "repeat": args.repeat}
     repeat = args.repeat
     rclone_hash = ["rclone", "lsjson", "-R", "--hash", "--hash-type", "sha256", str(tree)]
     rclone_sync = ["rclone", "sync", str(tree), str(copy)]
@@ -440,13 +459,7 @@ def run_size(ctx: Context, n: int) -> dict[str, Any]:
         shutil.rmtree(copy)
     return {
         "files": n,
-        "tree": {
-            "files": stats.files,
-            "folders": stats.folders,
-            "bytes": stats.bytes,
-            "small": args.small,
-            "generate_seconds": generated,
-        },
+        "tree": tree_info,
         "samples": [attrs.asdict(s) for s in ctx.samples],
         "checks": ctx.checks,
         "profiles": profiles,
@@ -512,6 +525,15 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each warm measurement")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--small", action="store_true", help="1-4 KiB files only (for 1M)")
+    parser.add_argument(
+        "--tiny", action="store_true", help="tiny JPEG/PNG files in YYYY/MM/DD folders"
+    )
+    parser.add_argument(
+        "--whole",
+        action="store_true",
+        help="time whole processes (mediasync sync NAME, rclone, the walk), not the engine",
+    )
+    parser.add_argument("--cold-repeat", type=int, default=3, help="cold indexes with --whole")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/mediasync-bench"))
     parser.add_argument("--keep", action="store_true", help="keep trees and PostgreSQL schemas")
     parser.add_argument("--profile", action="store_true", help="py-spy profiles of each phase")
@@ -555,7 +577,13 @@ def main(argv: list[str] | None = None) -> None:
         result["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         result["label"] = args.label
         suffix = f"-{_slug(args.label)}" if args.label else ""
-        target = RESULTS / f"sync-{n}{suffix}.json"
+        if args.whole:
+            suffix = ("-tiny" if args.tiny else "") + suffix
+            from bench import whole_process
+
+            print("\n".join(whole_process.render(result)), flush=True)
+        kind = "whole" if args.whole else "sync"
+        target = RESULTS / f"{kind}-{n}{suffix}.json"
         target.write_text(json.dumps(result, indent=1) + "\n")
         print(f"   wrote {target.relative_to(ROOT)}", flush=True)
     if not args.no_readme:

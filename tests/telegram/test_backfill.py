@@ -4,7 +4,9 @@ Telegram's outbox."""
 
 from __future__ import annotations
 
+import json
 import re
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +20,8 @@ from support import CliRun
 from telegram_bot import CHAT, STRANGER, ask, connect, running_bot
 
 from mediasync import Trigger, Workspace
+from mediasync_instagram import backfill_destination, backfill_history
 from mediasync_instagram._source import InstagramSource
-from mediasync_telegram import _backfill_plan
 from mediasync_telegram._replies import refusal
 
 USAGE = "Usage: /backfill [account] [N] [dry]"
@@ -129,6 +131,34 @@ def test_a_dry_run_lists_what_would_be_copied_then_backfill_copies_what_is_missi
     assert len(fake.outbox(CHAT)) == 2, "each answer is edited, not followed by another"
 
 
+def test_a_bot_backfill_is_in_backfill_status_as_the_bots_and_a_dry_run_is_not(
+    fake: FakeTelegram,
+    workspace: Workspace,
+    account: Account,
+    backup: Path,
+    run: CliRun,
+    database_url: str,
+) -> None:
+    connect(workspace, fake)
+    with running_bot(workspace, fake):
+        done(fake, ask(fake, "/backfill dry").message_id)
+        done(fake, ask(fake, "/backfill").message_id)
+    status = run(["--db", database_url, "instagram", "backfill-status", "insta", "--json"])
+    text = run(["--db", database_url, "instagram", "backfill-status", "insta"])
+
+    assert status.exit_code == 0, status.stderr
+    bot, cli = json.loads(status.stdout)["insta"]
+    assert (bot["trigger"], bot["destination"], bot["copied"]) == (
+        "telegram", "backup", expected_files(account) - 1,
+    )  # fmt: skip
+    assert (cli["trigger"], cli["copied"]) == ("cli", 1)
+    assert backfill_history(workspace, "insta") == [bot, cli]
+    assert backfill_destination(workspace, "insta") == "backup"
+    assert text.stdout.splitlines()[0] == "insta: 2 backfill runs"
+    assert text.stdout.splitlines()[1].endswith(" failed (by telegram)")
+    assert text.stdout.splitlines()[2].endswith(" 0 failed")
+
+
 def test_each_wrong_backfill_gets_one_line_and_nothing_runs(
     fake: FakeTelegram,
     workspace: Workspace,
@@ -149,8 +179,9 @@ def test_each_wrong_backfill_gets_one_line_and_nothing_runs(
     with running_bot(workspace, fake):
         stranger = ask(fake, "/backfill", chat_id=STRANGER).text
         none = answer("/backfill")
-        monkeypatch.setattr(_backfill_plan, "instagram_installed", lambda: False)
-        missing = answer("/backfill")
+        with monkeypatch.context() as uninstalled:
+            uninstalled.setitem(sys.modules, "mediasync_instagram", None)  # import fails
+            missing = answer("/backfill")
         add_account(workspace, graph, account, "insta")
         word = answer("/backfill abc")
         folder = answer("/backfill photos")

@@ -5,6 +5,7 @@ fake Graph API and the fake Cloudinary)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,12 @@ from telegram_bot import CHAT, STRANGER, ask, connect, running_bot
 
 from mediasync import PublicationStatus, Workspace
 from mediasync._plugins import load_plugins
-from mediasync_telegram._pending import PendingState, PendingStore
+from mediasync_telegram._pending import (
+    FORGOTTEN_AFTER,
+    PendingPublication,
+    PendingState,
+    PendingStore,
+)
 from mediasync_telegram._replies import refusal
 from mediasync_telegram._store import PLUGIN, BotStore
 
@@ -205,3 +211,28 @@ def test_a_refused_chat_gets_the_refusal_line_and_its_presses_publish_nothing(
     assert count_posts(posts) == 0
     [request] = workspace.list_state(PLUGIN, "publish").values()
     assert (request["chat_id"], request["state"]) == (CHAT, "pending")
+
+
+def test_requests_a_week_old_are_deleted_when_a_new_one_is_stored_whatever_became_of_them(
+    fake: FakeTelegram, workspace: Workspace, photos: Path, posts: Path
+) -> None:
+    item = item_id(workspace, "2024/IMG_0000.jpg")
+    store = PendingStore(workspace)
+    now = datetime.now(UTC)
+
+    def stored(state: PendingState, age: timedelta) -> str:
+        key = f"{state}-{age.days}"
+        store.save(PendingPublication(key, CHAT, item, "out", "post", key, now - age, state))
+        return key
+
+    for state in PendingState:
+        stored(state, FORGOTTEN_AFTER + timedelta(hours=1))
+    workspace.set_state(PLUGIN, "publish", "unreadable", {"created_at": "yesterday"})
+    kept = stored(PendingState.PENDING, FORGOTTEN_AFTER - timedelta(hours=1))
+    assert len(workspace.list_state(PLUGIN, "publish")) == len(PendingState) + 2
+    connect(workspace, fake)
+    with running_bot(workspace, fake):
+        preview = ask(fake, f"/publish {item}")
+
+    new = preview.callback_data[0].removeprefix("pub:go:")
+    assert set(workspace.list_state(PLUGIN, "publish")) == {kept, new}

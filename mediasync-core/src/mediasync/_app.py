@@ -62,17 +62,24 @@ class App:
         return SecretBox(self.config.resolved_data_dir() / SECRET_KEY_FILE)
 
     def open_source(self, record: SourceRecord) -> Source:
-        """An instance of the record's source type with its settings decrypted and structured."""
+        """An instance of the record's source type with its settings decrypted and structured.
+
+        The one a ``mediasync sync`` began listing at start-up when it is this very source
+        (``mediasync._sync.early``): its first ``list_folders`` goes on where that walk is.
+        """
         from mediasync._settings import open_stored_settings
+        from mediasync._sync.early import claim
 
         source_type = self.plugins.source_type(record.type)
-        settings = open_stored_settings(
-            source_type.Settings,
-            record.settings,
-            self.secrets,
-            owner=f"source '{record.name}' ({record.type})",
-        )
-        source = source_type(record.name, record.root, settings)
+        source = claim(record, source_type)
+        if source is None:
+            settings = open_stored_settings(
+                source_type.Settings,
+                record.settings,
+                self.secrets,
+                owner=f"source '{record.name}' ({record.type})",
+            )
+            source = source_type(record.name, record.root, settings)
         source.settings_saver = functools.partial(self._save_settings, record.name)
         source.state_store = StoredSourceState(self, record.type, record.name)
         return source

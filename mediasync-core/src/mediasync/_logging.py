@@ -12,7 +12,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-__all__ = ["JsonFormatter", "configure_logging"]
+__all__ = ["JsonFormatter", "configure_logging", "log_handler"]
 
 LOGGER = "mediasync"
 
@@ -31,6 +31,19 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, default=str, ensure_ascii=False)
 
 
+def log_handler(log_format: Literal["text", "json"] = "text") -> logging.Handler:
+    """A stderr handler writing log lines as the ``mediasync`` command does: text
+    (``mediasync: INFO: …``) or one JSON object a line. For a plugin's command that runs
+    where nothing set up logging (a script calling it), to add for as long as it runs."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        JsonFormatter()
+        if log_format == "json"
+        else logging.Formatter("mediasync: %(levelname)s: %(message)s")
+    )
+    return handler
+
+
 def configure_logging(
     log_format: Literal["text", "json"] = "text", verbose: bool = False
 ) -> logging.Logger:
@@ -39,12 +52,8 @@ def configure_logging(
     for handler in list(logger.handlers):
         if getattr(handler, "_mediasync", False):
             logger.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = log_handler(log_format)
     handler._mediasync = True  # type: ignore[attr-defined]
-    if log_format == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("mediasync: %(levelname)s: %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG if verbose else logging.INFO)
     logger.propagate = False

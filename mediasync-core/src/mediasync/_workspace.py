@@ -245,12 +245,28 @@ class Workspace:
             counts = item_counts(connection, record.id)
         return self._info(record, counts)
 
-    def sources(self, type_name: str | None = None) -> list[SourceInfo]:
+    @staticmethod
+    def start_listing_early(
+        target: str, *, database_url: str | None = None, config_path: str | None = None
+    ) -> bool:
+        """Begins listing the source a coming ``sync`` of ``target`` will read, before the
+        workspace (or anything heavy) is even imported: the listing of a local folder then
+        overlaps the process's set-up. The sync takes it over only if it opens exactly that
+        source; see ``mediasync._sync.early``. Returns whether a listing was started.
+        """
+        from mediasync._sync.early import start_early_listing
+
+        return start_early_listing(target, database_url=database_url, config_path=config_path)
+
+    def sources(self, type_name: str | None = None, *, counts: bool = True) -> list[SourceInfo]:
+        """Every source (of ``type_name``); ``counts=False`` skips counting their items (each
+        ``items_active`` and ``items_removed`` is then 0), which costs a pass over the index."""
         from mediasync._db.sources import item_counts, list_sources
 
+        none = {"active": 0, "removed": 0}
         with self.app.engine.connect() as connection:
             return [
-                self._info(record, item_counts(connection, record.id))
+                self._info(record, item_counts(connection, record.id) if counts else none)
                 for record in list_sources(connection)
                 if type_name in (None, record.type)
             ]
@@ -552,18 +568,25 @@ class Workspace:
         self, sources: Sequence[str] = (), *, across_sources: bool = False
     ) -> Iterator[DuplicateGroup]:
         """Streams the groups of active items with the same bytes (SHA-256), the most wasted
-        bytes first, each group's items by source and path; one query.
+        bytes first, each group's items by source and path. The groups come from the hash
+        index alone, then only their items are read, a page of groups at a time.
 
         ``sources``: only items of these sources (all when empty). ``across_sources``: only
         groups held by two sources or more (the posts already in the Drive folder, the photos
-        both on the laptop and in Drive).
+        both on the laptop and in Drive). The iterator holds a database connection until it
+        is exhausted or closed.
 
         Raises:
-            UsageError: no such source.
+            UsageError: no such source (at the call, before any group).
         """
+        source_ids = [self._record(name).id for name in sources] or None
+        return self._duplicate_groups(source_ids, across_sources)
+
+    def _duplicate_groups(
+        self, source_ids: list[int] | None, across_sources: bool
+    ) -> Iterator[DuplicateGroup]:
         from mediasync._db.duplicates import duplicate_groups
 
-        source_ids = [self._record(name).id for name in sources] or None
         with self.app.engine.connect() as connection:
             yield from duplicate_groups(
                 connection, source_ids=source_ids, across_sources=across_sources

@@ -5,21 +5,23 @@ followed by the core's ``copy`` into the destination, named by the account's own
 (``YYYY/MM/YYYYMMDD_HHMMSS_<media id>[_<n>].<ext>``). Copies are recorded per item, by the
 destination's index and its own marker, so an interrupted run goes on where it stopped without
 relying on Instagram's paging cursors. Media Instagram serves without a file are counted as
-unavailable, never copied as a thumbnail. Each run is remembered for ``backfill-status``.
+unavailable, never copied as a thumbnail. Each run is remembered for ``backfill-status``
+(``backfill_history``), whoever started it: the command line, the Telegram bot, a script.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import attrs
 
-from mediasync import CopiedItem, CopyProgress, Item, RunStatus, Workspace
+from mediasync import CopiedItem, CopyProgress, Item, RunStatus, Trigger, Workspace
 
-__all__ = ["BackfillReport", "MediaType", "backfill", "history"]
+__all__ = ["BackfillReport", "MediaType", "backfill", "backfill_destination", "backfill_history"]
 
 MediaType = Literal["feed", "stories", "all"]
 PLUGIN = "instagram"
@@ -28,6 +30,14 @@ KEEP_RUNS = 20
 
 @attrs.frozen
 class BackfillReport:
+    """What one backfill did, counted the way ``mediasync instagram backfill`` prints it.
+
+    A run that is not a dry run is kept in the account's history (``backfill_history``, as
+    ``as_json``), so ``backfill-status`` shows every run, whoever started it (``trigger``).
+    A failure of the whole run (the account could not be read, the destination refused) is
+    ``error``; files that failed alone are counted in ``failed`` and named in ``errors``.
+    """
+
     account: str
     destination: str
     started_at: datetime
@@ -43,6 +53,8 @@ class BackfillReport:
     sidecars: int = 0
     errors: tuple[str, ...] = ()
     error: str | None = None
+    trigger: Trigger = Trigger.CLI
+    """Who started the run: the command line, the Telegram bot, a script (``Trigger.API``)."""
 
     @property
     def ok(self) -> bool:
@@ -53,6 +65,7 @@ class BackfillReport:
         data["started_at"] = self.started_at.isoformat()
         data["finished_at"] = self.finished_at.isoformat()
         data["errors"] = list(self.errors)
+        data["trigger"] = self.trigger.value
         return data
 
 
@@ -83,19 +96,39 @@ def backfill(
     full: bool = False,
     sidecars: bool = False,
     on_progress: Callable[[CopyProgress], None] | None = None,
+    on_item: Callable[[CopiedItem], None] | None = None,
+    trigger: Trigger = Trigger.CLI,
+    cancel: threading.Event | None = None,
 ) -> BackfillReport:
     """Syncs ``account`` and copies what is missing into ``destination`` (see the module).
 
+    Args:
+        media_type: feed posts and reels, stories, or both.
+        limit: copy at most this many files.
+        since: only media taken at or after this time.
+        dry_run: copy nothing; ``on_item`` hears each file as ``planned``. Not recorded.
+        full: read the whole account again (still copies only what is missing).
+        sidecars: a ``<post>.json`` beside each post copied (caption, permalink, time).
+        on_progress: hears the copy's progress after each file.
+        on_item: hears each file copied, planned, found in the destination or failed.
+        trigger: who asks, recorded on the sync run and in the backfill's history.
+        cancel: set to end the account's sync between two batches (a stopping bot).
+
+    Returns:
+        The run's report, also kept in ``backfill_history`` unless ``dry_run``.
+
     Raises:
         UsageError: unknown sources, a destination that cannot be written, bad arguments.
+        LeaseHeld: the account is being synced, or the destination written, elsewhere.
     """
     started = datetime.now(UTC)
-    sync = workspace.sync(account, full=full)
+    sync = workspace.sync(account, trigger=trigger, cancel=cancel, full=full)
     if sync.run.status is not RunStatus.OK:
-        return _finish(workspace, BackfillReport(
+        failed = BackfillReport(
             account, destination, started, datetime.now(UTC), 0, 0, 0, 0, 0, 0, dry_run,
-            error=f"reading the account failed: {sync.run.error}",
-        ))  # fmt: skip
+            error=f"reading the account failed: {sync.run.error}", trigger=trigger,
+        )  # fmt: skip
+        return failed if dry_run else _finish(workspace, failed)
     wanted = _selector(media_type)
     unavailable = sum(
         1
@@ -109,6 +142,8 @@ def backfill(
     def heard(outcome: CopiedItem) -> None:
         if outcome.outcome == "copied" and sidecars:
             copied_posts.setdefault(str(outcome.item_id), []).append(outcome)
+        if on_item is not None:
+            on_item(outcome)
 
     report = workspace.copy(
         account,
@@ -141,6 +176,7 @@ def backfill(
         written,
         report.errors,
         report.error,
+        trigger,
     )
     return result if dry_run else _finish(workspace, result)
 
@@ -184,7 +220,7 @@ def _write_sidecars(
 
 
 def _finish(workspace: Workspace, report: BackfillReport) -> BackfillReport:
-    runs = history(workspace, report.account)
+    runs = backfill_history(workspace, report.account)
     runs.insert(0, report.as_json())
     workspace.set_state(PLUGIN, report.account, "backfills", runs[:KEEP_RUNS])
     workspace.set_state(PLUGIN, report.account, "last_backfill", report.as_json())
@@ -192,7 +228,15 @@ def _finish(workspace: Workspace, report: BackfillReport) -> BackfillReport:
     return report
 
 
-def history(workspace: Workspace, account: str) -> list[dict[str, Any]]:
-    """The account's backfill runs, newest first (the last 20)."""
+def backfill_history(workspace: Workspace, account: str) -> list[dict[str, Any]]:
+    """The account's backfill runs, newest first (the last 20), each ``BackfillReport.as_json``
+    (runs recorded before ``trigger`` was kept have none)."""
     runs = workspace.get_state(PLUGIN, account, "backfills")
     return list(runs) if isinstance(runs, list) else []
+
+
+def backfill_destination(workspace: Workspace, account: str) -> str | None:
+    """The ``--to`` of the account's last backfill (where its stories and the bot's
+    ``/backfill`` copy), or ``None`` before its first."""
+    destination = workspace.get_state(PLUGIN, account, "backfill_to")
+    return str(destination) if destination else None

@@ -339,18 +339,24 @@ def backfill_command(
         click.get_current_context().exit(1)
 
 
+def _by(run: dict[str, Any]) -> str:
+    """Who started a run other than the command line (runs recorded before this say none)."""
+    trigger = run.get("trigger")
+    return f" (by {trigger})" if trigger and trigger != "cli" else ""
+
+
 @instagram_group.command("backfill-status")
 @click.argument("name", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def backfill_status_command(name: str | None, as_json: bool) -> None:
     """Backfill runs of one account or all: copied, skipped, unavailable, failed, last error."""
-    from mediasync_instagram._backfill import history
+    from mediasync_instagram._backfill import backfill_history
 
     workspace = Workspace.current()
     if name is not None:
         _instagram_source(workspace, name)
     names = [name] if name else [info.name for info in workspace.sources(TYPE)]
-    data = {account: history(workspace, account) for account in names}
+    data = {account: backfill_history(workspace, account) for account in names}
     lines: list[str] = []
     for account, runs in data.items():
         lines.append(f"{account}: {len(runs)} backfill runs" if runs else f"{account}: never")
@@ -359,7 +365,7 @@ def backfill_status_command(name: str | None, as_json: bool) -> None:
             lines.append(
                 f"  {run['finished_at'][:19]}  {status:<6} -> {run['destination']}: "
                 f"{run['copied']} copied, {run['skipped']} skipped, "
-                f"{run['unavailable']} unavailable, {run['failed']} failed"
+                f"{run['unavailable']} unavailable, {run['failed']} failed{_by(run)}"
             )
             if run["error"]:
                 lines.append(f"    {run['error']}")

@@ -14,7 +14,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mediasync import Service, Workspace
+from mediasync import Service, Trigger, Workspace
 
 __all__ = ["CHECK_SECONDS", "StoryCapture", "capture_due"]
 
@@ -35,7 +35,7 @@ def _due(last: Any, hours: float, now: datetime) -> bool:
 
 def capture_due(workspace: Workspace, now: datetime | None = None) -> list[str]:
     """Captures the stories of every account that is due; the names captured (or tried)."""
-    from mediasync_instagram._backfill import backfill
+    from mediasync_instagram._backfill import backfill, backfill_destination
 
     now = now or datetime.now(UTC)
     tried: list[str] = []
@@ -43,7 +43,7 @@ def capture_due(workspace: Workspace, now: datetime | None = None) -> list[str]:
         settings = info.settings
         if not info.enabled or str(settings.get("capture_stories")).lower() != "true":
             continue
-        destination = workspace.get_state(PLUGIN, info.name, "backfill_to")
+        destination = backfill_destination(workspace, info.name)
         hours = float(settings.get("stories_interval_hours") or 6.0)
         if not destination or not _due(
             workspace.get_state(PLUGIN, info.name, "last_story_capture"), hours, now
@@ -52,7 +52,9 @@ def capture_due(workspace: Workspace, now: datetime | None = None) -> list[str]:
         tried.append(info.name)
         record: dict[str, Any] = {"at": now.isoformat(), "destination": destination}
         try:
-            report = backfill(workspace, info.name, str(destination), media_type="stories")
+            report = backfill(
+                workspace, info.name, destination, media_type="stories", trigger=Trigger.SCHEDULE
+            )
         except Exception as exc:  # one account's trouble never ends the service
             logger.warning("stories of '%s' not captured: %s", info.name, exc)
             record.update(

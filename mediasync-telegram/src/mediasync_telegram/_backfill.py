@@ -1,10 +1,8 @@
 """``/backfill [account] [N] [dry]``: an Instagram account's posts copied into its backup.
 
-What ``mediasync instagram backfill`` does, through the core's public ``Workspace`` only (the
-Instagram plugin exports no backfill function): the account is synced (newest first, so a
-run with nothing new reads one page), then ``Workspace.copy`` copies what its destination
-lacks under the account's own stable paths, skipping the media Instagram serves without a
-file (``metadata.unavailable``, counted instead). Which account and destination:
+The Instagram plugin's own backfill (``mediasync_instagram.backfill``, what ``mediasync
+instagram backfill`` runs), started by the bot: the run is recorded on the account's sync runs
+and in its backfill history (``backfill-status``) as the bot's. Which account and destination:
 ``_backfill_plan``. Like ``/sync``, the command answers at once and edits that answer with the
 result; the work runs on a thread.
 """
@@ -12,78 +10,58 @@ result; the work runs on a thread.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from mediasync import (
-    CopiedItem,
-    CopyReport,
-    Item,
-    LeaseHeld,
-    MediasyncError,
-    RunStatus,
-    Trigger,
-    UsageError,
-    Workspace,
-)
+from mediasync import CopiedItem, LeaseHeld, MediasyncError, Trigger, UsageError, Workspace
 from mediasync_telegram._backfill_plan import Backfill, plan_backfill
 from mediasync_telegram._context import Request
 from mediasync_telegram._notify import awaiting_result
-from mediasync_telegram._replies import run_summary, syncing_now
+from mediasync_telegram._replies import syncing_now
 from mediasync_telegram._send import edit_text
 from mediasync_telegram._text import duration
 
-__all__ = ["backfill_command", "backfill_result", "run_backfill"]
+if TYPE_CHECKING:
+    from mediasync_instagram import BackfillReport
+
+__all__ = ["backfill_command"]
 
 SHOWN = 10
 """Files a dry run lists by name; the rest are counted."""
 
 
-def _available(item: Item) -> bool:
-    return not item.metadata.get("unavailable")
-
-
 def run_backfill(workspace: Workspace, job: Backfill, cancel: threading.Event) -> str:
-    """Syncs the account, copies what is missing; the result as text (on a thread).
+    """Runs the Instagram plugin's backfill; the result as text (on a thread).
 
     Raises:
         LeaseHeld: the account is being synced, or its destination written, elsewhere.
     """
-    started = time.monotonic()
-    sync = workspace.sync(job.account, trigger=Trigger.TELEGRAM, cancel=cancel)
-    if sync.run.status is not RunStatus.OK:
-        return f"{job.account}: reading the account {run_summary(sync.run)}"
+    from mediasync_instagram import backfill  # present: ``plan_backfill`` found it
+
     planned: list[CopiedItem] = []
-    report = workspace.copy(
+    report = backfill(
+        workspace,
         job.account,
         job.destination,
-        folder_template="{path}",
         limit=job.limit,
         dry_run=job.dry_run,
         on_item=planned.append if job.dry_run else None,
-        where=_available,
+        trigger=Trigger.TELEGRAM,
+        cancel=cancel,
     )
-    unavailable = sum(1 for item in workspace.items(source=job.account) if not _available(item))
-    seconds = time.monotonic() - started
-    return backfill_result(job, sync.run.counts.added, report, unavailable, planned, seconds)
+    return backfill_result(report, planned)
 
 
-def backfill_result(
-    job: Backfill,
-    new: int,
-    report: CopyReport,
-    unavailable: int,
-    planned: Sequence[CopiedItem],
-    seconds: float,
-) -> str:
+def backfill_result(report: BackfillReport, planned: Sequence[CopiedItem]) -> str:
     """The CLI's summary line, its time, then errors (or, for a dry run, what it would copy)."""
+    seconds = (report.finished_at - report.started_at).total_seconds()
     took = f"{seconds:.1f}s" if seconds < 60 else duration(seconds)
-    verb = "would copy" if job.dry_run else "copied"
+    verb = "would copy" if report.dry_run else "copied"
     lines = [
-        f"{job.account} -> {job.destination}{' (dry run)' if job.dry_run else ''}: {new} new "
-        f"on Instagram, {verb} {report.copied}, {report.skipped} already there, {unavailable} "
-        f"unavailable, {report.failed} failed in {took}"
+        f"{report.account} -> {report.destination}{' (dry run)' if report.dry_run else ''}: "
+        f"{report.listed} new on Instagram, {verb} {report.copied}, {report.skipped} already "
+        f"there, {report.unavailable} unavailable, {report.failed} failed in {took}"
     ]
     names = [item.destination_path for item in planned if item.outcome == "planned"]
     lines += [f"  {name}" for name in names[:SHOWN]]

@@ -2,21 +2,21 @@
 
 Words may come in any order: an Instagram account's name, a number (how many files to copy
 at most) and ``dry``. The account may be left out when there is only one. Its destination is
-the ``--to`` of its last ``mediasync instagram backfill``, which the Instagram plugin keeps in
-its state (and its story capture reads too): the bot never guesses where to copy. Whatever is
-wrong comes back as one line naming what would be right.
+the ``--to`` of its last backfill (``mediasync_instagram.backfill_destination``, where its story
+capture copies too): the bot never guesses where to copy. Whatever is wrong comes back as one
+line naming what would be right. The Instagram plugin is imported here, on first use, so that
+the bot runs without it.
 """
 
 from __future__ import annotations
 
-import importlib.util
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import attrs
 
 from mediasync import UsageError, Workspace
 
-__all__ = ["INSTAGRAM", "USAGE", "Backfill", "plan_backfill"]
+__all__ = ["USAGE", "Backfill", "plan_backfill"]
 
 INSTAGRAM = "instagram"
 USAGE = "/backfill [account] [N] [dry]"
@@ -33,17 +33,15 @@ class Backfill:
     dry_run: bool = False
 
 
-def instagram_installed() -> bool:
-    return importlib.util.find_spec("mediasync_instagram") is not None
-
-
-def _no_account() -> str:
-    if not instagram_installed():
-        return "The Instagram plugin is not installed here: pip install mediasync-instagram."
-    return (
-        "No Instagram account is connected: mediasync instagram connect NAME --token TOKEN, "
-        "then mediasync instagram backfill NAME --to DEST once."
-    )
+def _destinations() -> Callable[[Workspace, str], str | None]:
+    """The Instagram plugin's ``backfill_destination``; its absence is the user's to fix."""
+    try:
+        from mediasync_instagram import backfill_destination
+    except ImportError:
+        raise UsageError(
+            "The Instagram plugin is not installed here: pip install mediasync-instagram."
+        ) from None
+    return backfill_destination
 
 
 def _limit(word: str) -> int:
@@ -59,10 +57,14 @@ def plan_backfill(workspace: Workspace, args: Sequence[str]) -> Backfill:
     Raises:
         UsageError: one line saying what is wrong with the request.
     """
+    destination_of = _destinations()
     sources = {info.name: info for info in workspace.sources()}
     accounts = sorted(name for name, info in sources.items() if info.type == INSTAGRAM)
     if not accounts:
-        raise UsageError(_no_account())
+        raise UsageError(
+            "No Instagram account is connected: mediasync instagram connect NAME --token TOKEN, "
+            "then mediasync instagram backfill NAME --to DEST once."
+        )
     listed = ", ".join(accounts)
     account: str | None = None
     limit: int | None = None
@@ -87,8 +89,8 @@ def plan_backfill(workspace: Workspace, args: Sequence[str]) -> Backfill:
     if account is None and len(accounts) > 1:
         raise UsageError(f"Which account? Instagram accounts: {listed}. Usage: {USAGE}")
     account = account or accounts[0]
-    destination = workspace.get_state(INSTAGRAM, account, "backfill_to")
-    if not destination:
+    destination = destination_of(workspace, account)
+    if destination is None:
         raise UsageError(
             f"{account} has no backup destination yet: run mediasync instagram backfill "
             f"{account} --to DEST once; /backfill then copies into the same place."
@@ -98,4 +100,4 @@ def plan_backfill(workspace: Workspace, args: Sequence[str]) -> Backfill:
             f"{account} was backed up into '{destination}', which is no longer a source: run "
             f"mediasync instagram backfill {account} --to DEST to choose another."
         )
-    return Backfill(account, str(destination), limit, dry_run)
+    return Backfill(account, destination, limit, dry_run)

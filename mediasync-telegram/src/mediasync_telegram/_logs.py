@@ -3,21 +3,20 @@
 The ``mediasync`` console script points the ``mediasync`` loggers at stderr (INFO, or DEBUG
 with ``-v``) before any command runs; then this changes nothing. Run any other way (the click
 group called from a script, a test's runner) nothing would be shown at all, so the bot's own
-logger gets a stderr handler of the same shape for as long as the bot runs. Either way every
-record passes the plugin's redaction first (``_redact``): the token never reaches a line.
+logger gets the core's stderr handler (``mediasync.log_handler``) for as long as the bot runs.
+Either way every record passes the plugin's redaction first (``_redact``): the token never
+reaches a line.
 """
 
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["operator_log"]
+from mediasync import log_handler
 
-FORMAT = "mediasync: %(levelname)s: %(message)s"
-"""The shape of the core's text log lines, which an operator may already be reading."""
+__all__ = ["operator_log"]
 
 
 @contextmanager
@@ -27,8 +26,7 @@ def operator_log() -> Iterator[None]:
         yield
         return
     logger = logging.getLogger("mediasync.telegram")
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler = log_handler()
     level = logger.level
     logger.addHandler(handler)
     if logger.getEffectiveLevel() > logging.INFO:

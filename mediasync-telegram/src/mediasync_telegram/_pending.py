@@ -5,7 +5,8 @@ the request itself (which item, which account, which kind, how far it got) lives
 core's plugin state, so a press is honoured after the bot restarted, and a press that comes
 again finds the request already taken and publishes nothing. The core's publication journal
 is the second lock behind this one: ``Workspace.publish`` refuses to post the same item to the
-same account as the same kind twice.
+same account as the same kind twice. Requests are kept a week, whatever became of them, and
+deleted when a later one is stored: a press on a preview that old is answered as not known.
 """
 
 from __future__ import annotations
@@ -21,11 +22,19 @@ import attrs
 from mediasync import Workspace
 from mediasync_telegram._store import PLUGIN
 
-__all__ = ["EXPIRES_AFTER", "PendingPublication", "PendingState", "PendingStore"]
+__all__ = [
+    "EXPIRES_AFTER",
+    "FORGOTTEN_AFTER",
+    "PendingPublication",
+    "PendingState",
+    "PendingStore",
+]
 
 SCOPE = "publish"
 EXPIRES_AFTER = timedelta(days=1)
 """A preview left that long unpressed is not published any more: the item may have changed."""
+FORGOTTEN_AFTER = timedelta(days=7)
+"""A request that old is deleted, pressed or not: until then a late press hears it expired."""
 
 
 class PendingState(enum.StrEnum):
@@ -85,11 +94,25 @@ class PendingStore:
     def create(
         self, chat_id: int, item_id: int, account: str, kind: str, text: str
     ) -> PendingPublication:
+        """Stores a new request, after deleting those older than ``FORGOTTEN_AFTER``."""
+        now = datetime.now(UTC)
+        self.prune(now - FORGOTTEN_AFTER)
         request = PendingPublication(
-            secrets.token_urlsafe(9), chat_id, item_id, account, kind, text, datetime.now(UTC)
+            secrets.token_urlsafe(9), chat_id, item_id, account, kind, text, now
         )
         self.save(request)
         return request
+
+    def prune(self, before: datetime) -> int:
+        """Deletes the requests made before ``before`` (or unreadable), in any state; how many."""
+        old = [
+            key
+            for key, data in self.workspace.list_state(PLUGIN, SCOPE).items()
+            if _made_at(data) < before
+        ]
+        for key in old:
+            self.workspace.set_state(PLUGIN, SCOPE, key, None)
+        return len(old)
 
     def get(self, key: str) -> PendingPublication | None:
         data = self.workspace.get_state(PLUGIN, SCOPE, key)
@@ -104,3 +127,12 @@ class PendingStore:
         moved = attrs.evolve(request, state=state, outcome=outcome)
         self.save(moved)
         return moved
+
+
+def _made_at(data: Any) -> datetime:
+    """When a stored request was made; the earliest time for one that cannot be read."""
+    try:
+        made = datetime.fromisoformat(data["created_at"])
+    except (KeyError, TypeError, ValueError):
+        return datetime.min.replace(tzinfo=UTC)
+    return made if made.tzinfo is not None else made.replace(tzinfo=UTC)

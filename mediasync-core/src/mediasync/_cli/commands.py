@@ -3,9 +3,38 @@ by ``mediasync plugins``)."""
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
-__all__ = ["add_core_commands"]
+__all__ = ["LazyGroup", "add_core_commands"]
+
+
+class LazyGroup(click.Group):
+    """A group that ``--help`` lists by name and help alone; its module (``"module:attribute"``)
+    is imported when the group runs, so start-up imports nothing of it."""
+
+    def __init__(self, name: str, target: str, help: str) -> None:
+        super().__init__(name, help=help)
+        self.target = target
+        self._loaded: click.Group | None = None
+
+    def _group(self) -> click.Group:
+        if self._loaded is None:
+            from mediasync._cli.root import share_global_flags
+
+            module, _, attribute = self.target.partition(":")
+            group = getattr(importlib.import_module(module), attribute)
+            assert isinstance(group, click.Group), self.target
+            share_global_flags(group)
+            self._loaded = group
+        return self._loaded
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return self._group().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self._group().get_command(ctx, cmd_name)
 
 
 def add_core_commands(cli: click.Group) -> None:
@@ -39,6 +68,9 @@ def add_core_commands(cli: click.Group) -> None:
     ):
         cli.add_command(command)
     items_group.add_command(refresh_metadata_command)
+    cli.add_command(
+        LazyGroup("plugin", "mediasync._cli.plugin_cmd:plugin_group", "Start writing a plugin.")
+    )
     add_alias = getattr(cli, "add_alias", None)
     if add_alias is not None:
         add_alias("sync-media", "sync")

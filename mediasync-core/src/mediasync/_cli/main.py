@@ -1,210 +1,50 @@
-"""The root ``mediasync`` group, built from a ``Plugins`` by a function: no import-time commands.
+"""The console entry point: starts the listing of a ``mediasync sync`` early, then the CLI.
 
-Errors that mediasync raises on purpose, and click's own (unknown option, missing argument, bad
-value), become one ``error: …`` line and their exit code (1 failed, 2 usage); the traceback is
-printed only with ``-v``.
+Nothing heavy is imported before ``main`` runs: on a plain ``mediasync [--db URL] sync NAME``
+it asks the workspace to begin listing the source (``Workspace.start_listing_early``) while
+SQLAlchemy, the plugins and the command line are still being set up. Any other command line,
+or one this small parser is unsure of, starts nothing early. The command line itself is built in
+``mediasync._cli.root``.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
-import traceback
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Any, NoReturn
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-import click
+if TYPE_CHECKING:
+    from mediasync._cli.root import OutputClosed, RootGroup, build_cli, share_global_flags
 
-from mediasync._cli.commands import add_core_commands
-from mediasync._cli.output import CliState, json_flag, verbose_flag
-from mediasync._config import unknown_environment
-from mediasync._errors import MediasyncError, PluginError
-from mediasync._plugins import Plugins, load_plugins
-
-__all__ = ["OutputClosed", "RootGroup", "build_cli", "main"]
-
-# click >= 8.2 reports a group called without a command as an error whose message is the help.
-_HELP_AS_ERROR = tuple(
-    kind for kind in (getattr(click.exceptions, "NoArgsIsHelpError", None),) if kind is not None
-)
+__all__ = ["OutputClosed", "RootGroup", "build_cli", "main", "share_global_flags"]
 
 
-class OutputClosed(Exception):
-    """Whoever read our output stopped reading (``mediasync items list | head -1``).
-
-    Raised instead of ``BrokenPipeError`` so that it passes click, which would exit 1 for it,
-    and reaches ``main``, which ends quietly.
-    """
-
-
-def _one_line(error: click.ClickException) -> NoReturn:
-    """Shows a click error like every other error, not as click's usage block."""
-    if isinstance(error, _HELP_AS_ERROR):
-        raise error
-    click.echo(f"error: {error.format_message()}", err=True)
-    raise click.exceptions.Exit(error.exit_code) from None
-
-
-@contextmanager
-def _edge_errors() -> Iterator[None]:
-    try:
-        yield
-    except click.ClickException as exc:
-        _one_line(exc)
-    except BrokenPipeError:
-        raise OutputClosed from None
-
-
-def _leaf_commands(group: click.Group) -> Iterator[click.Command]:
-    seen: set[int] = set()
-    pending: list[click.Command] = list(group.commands.values())
-    while pending:
-        command = pending.pop()
-        if id(command) in seen:
-            continue
-        seen.add(id(command))
-        if isinstance(command, click.Group):
-            pending.extend(command.commands.values())
-        else:
-            yield command
-
-
-def _accept_global_flags(command: click.Command) -> None:
-    """Gives ``command`` a ``-v`` and lets its ``--json`` also be given before its name.
-
-    Done for every command, plugins' too, so that a user never has to remember which side of
-    the command name these two flags belong on. A command that has its own ``-v`` keeps it.
-    """
-    taken = {opt for param in command.params for opt in param.opts}
-    if not taken & {"-v", "--verbose"}:
-        command.params.append(
-            click.Option(
-                ["-v", "--verbose"],
-                is_flag=True,
-                expose_value=False,
-                callback=verbose_flag,
-                help="Show debug logs and tracebacks.",
-            )
-        )
-    for param in command.params:
-        if isinstance(param, click.Option) and param.name == "as_json" and param.is_flag:
-            param.callback = param.callback or json_flag
-
-
-class RootGroup(click.Group):
-    """A click group with hidden aliases (the seed's command names) and one-line errors."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.aliases: dict[str, tuple[str, ...]] = {}
-
-    def add_alias(self, alias: str, *path: str) -> None:
-        """``add_alias("sync-status", "status")``, ``add_alias("connect-google-drive",
-        "gdrive", "connect")``: the alias runs that command and is not listed in ``--help``."""
-        self.aliases[alias] = path
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        path = self.aliases.get(cmd_name)
-        if path is None:
-            return super().get_command(ctx, cmd_name)
-        command: click.Command | None = self
-        for part in path:
-            if not isinstance(command, click.Group):
-                return None
-            command = command.get_command(ctx, part)
-        return command
-
-    def share_global_flags(self) -> None:
-        """``-v`` and ``--json`` are accepted after any command as well as before it."""
-        for command in _leaf_commands(self):
-            _accept_global_flags(command)
-
-    def make_context(
-        self,
-        info_name: str | None,
-        args: list[str],
-        parent: click.Context | None = None,
-        **extra: Any,
-    ) -> click.Context:
-        with _edge_errors():
-            return super().make_context(info_name, args, parent, **extra)
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            with _edge_errors():
-                return super().invoke(ctx)
-        except MediasyncError as exc:
-            state = ctx.find_object(CliState)
-            if state is not None and state.verbose:
-                traceback.print_exc()
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
-        except (
-            click.exceptions.Exit,
-            click.ClickException,
-            click.Abort,
-            KeyboardInterrupt,
-            OutputClosed,
-        ):
-            raise
-        except Exception as exc:
-            state = ctx.find_object(CliState)
-            if state is not None and state.verbose:
-                traceback.print_exc()
-            hint = "" if state is not None and state.verbose else " (run with -v for details)"
-            click.echo(f"error: unexpected {type(exc).__name__}: {exc}{hint}", err=True)
-            ctx.exit(1)
-
-
-def build_cli(plugins: Plugins) -> RootGroup:
-    """The complete command line for these plugins; each plugin adds its own commands."""
-    from mediasync import __version__
-
-    @click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"]})
-    @click.version_option(__version__, "--version", prog_name="mediasync")
-    @click.option("-v", "--verbose", is_flag=True, help="Show debug logs and tracebacks.")
-    @click.option("--json", "as_json", is_flag=True, help="Print JSON, as the command's --json.")
-    @click.option(
-        "--config",
-        "config_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="TOML configuration file (default: mediasync.toml in the user's config directory).",
-    )
-    @click.option(
-        "--db",
-        "database_url",
-        metavar="URL",
-        help="Index database URL (env MEDIASYNC_DATABASE_URL; default: SQLite in the data dir).",
-    )
-    @click.pass_context
-    def cli(
-        ctx: click.Context,
-        verbose: bool,
-        as_json: bool,
-        config_path: Path | None,
-        database_url: str | None,
-    ) -> None:
-        """mediasync: index your media wherever it lives, keep the index true, publish it."""
-        state = CliState(plugins, config_path, database_url, as_json=as_json)
-        if verbose:
-            state.be_verbose()
-        ctx.obj = state
-        ctx.call_on_close(state.workspace.make_current())
-        ctx.call_on_close(state.close)
-        for message in unknown_environment():
-            click.echo(f"warning: {message}", err=True)
-
-    assert isinstance(cli, RootGroup)
-    plugins.add_commands(cli, core=add_core_commands)
-    cli.share_global_flags()
-    return cli
+def __getattr__(name: str) -> Any:
+    """The command line's own names, from ``root`` where they live (imported on first use)."""
+    if name in {"OutputClosed", "RootGroup", "build_cli", "share_global_flags"}:
+        return getattr(importlib.import_module("mediasync._cli.root"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point."""
+    early = _sync_target(sys.argv[1:] if argv is None else argv)
+    if early is not None:
+        from mediasync._workspace import Workspace
+
+        target, options = early
+        Workspace.start_listing_early(
+            target, database_url=options.get("--db"), config_path=options.get("--config")
+        )
+
+    import click
+
+    from mediasync._cli.root import OutputClosed, build_cli
+    from mediasync._errors import PluginError
     from mediasync._logging import configure_logging
+    from mediasync._plugins import load_plugins
 
     configure_logging()
     try:
@@ -217,6 +57,61 @@ def main(argv: Sequence[str] | None = None) -> None:
     except (OutputClosed, BrokenPipeError):
         _silence_stdout()
         sys.exit(0)
+
+
+_GLOBAL_VALUE_OPTIONS = frozenset({"--db", "--config"})
+_GLOBAL_FLAGS = frozenset({"-v", "--verbose", "--json"})
+_SYNC_FLAGS = frozenset(
+    {
+        "--dry-run",
+        "--verify",
+        "--allow-mass-removal",
+        "--list",
+        "--full",
+        "--accept-root-change",
+        "--json",
+        "-v",
+        "--verbose",
+    }
+)
+_SYNC_VALUE_OPTIONS = frozenset({"--list-limit"})
+# Not --wait: a listing taken before waiting for another sync would be older than what that sync
+# indexes (see ``mediasync._sync.early``).
+
+
+def _sync_target(argv: Sequence[str]) -> tuple[str, dict[str, str]] | None:
+    """(target, global options) of ``[global options] sync [options] TARGET``, else ``None``."""
+    options: dict[str, str] = {}
+    args = list(argv)
+    while args and args[0].startswith("-"):
+        arg = args.pop(0)
+        key, eq, value = arg.partition("=")
+        if key in _GLOBAL_VALUE_OPTIONS:
+            if not eq:
+                if not args:
+                    return None
+                value = args.pop(0)
+            options[key] = value
+        elif arg not in _GLOBAL_FLAGS:
+            return None
+    if not args or args.pop(0) != "sync":
+        return None
+    targets: list[str] = []
+    while args:
+        arg = args.pop(0)
+        if arg in _SYNC_VALUE_OPTIONS:
+            if not args:
+                return None
+            args.pop(0)
+        elif arg.partition("=")[0] in _SYNC_VALUE_OPTIONS or arg in _SYNC_FLAGS:
+            continue
+        elif arg.startswith("-"):
+            return None
+        else:
+            targets.append(arg)
+    if len(targets) != 1:
+        return None
+    return targets[0], options
 
 
 def _silence_stdout() -> None:

@@ -70,7 +70,7 @@ def resolve_targets(state: CliState, targets: tuple[str, ...], all_sources: bool
         if _looks_like_path(target):
             _check_folder(target)  # before the index is opened: a typo creates nothing
     workspace = state.workspace
-    sources = workspace.sources()
+    sources = workspace.sources(counts=False)
     names = {info.name for info in sources}
     if all_sources:
         if targets:

@@ -75,6 +75,9 @@ def connect(database_url: str, create_folder: bool = False) -> Engine:
     if url.get_backend_name() == "sqlite":
         _sqlite_folder(url, shown, create_folder)
     else:
+        from mediasync._db.schema import add_postgresql_options
+
+        add_postgresql_options()
         options.update(pool_pre_ping=True, connect_args={"connect_timeout": 10})
     try:
         engine = create_engine(url, **options)

@@ -71,7 +71,8 @@ media_items = Table(
     # Unknown for feeds that do not report it (an Instagram media's size before download).
     Column("size", BigInteger),
     Column("mtime_us", BigInteger, nullable=False),
-    Column("sha256", String(64)),
+    # Compared byte by byte on PostgreSQL (see migration 0004): SQLite's default already is.
+    Column("sha256", String(64).with_variant(String(64, collation="C"), "postgresql")),
     Column("native_hash", String(200)),
     Column("mime_type", String(200)),
     Column("kind", String(20), nullable=False),
@@ -103,8 +104,7 @@ media_items = Table(
         "source_id",
         "external_id",
         unique=True,
-        sqlite_where=text("active"),
-        postgresql_where=text("active"),
+        sqlite_where=text("active"),  # and postgresql_where: see ``add_postgresql_options``
     ),
     Index("ix_media_items_source_external_id", "source_id", "external_id"),
     Index("ix_media_items_source_path", "source_id", "path"),
@@ -220,3 +220,14 @@ plugin_state = Table(
     Column("value", JSON),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+
+def add_postgresql_options() -> None:
+    """Gives the tables their PostgreSQL-only options; called when a PostgreSQL engine is made.
+
+    Naming ``postgresql_where`` in the table above would import SQLAlchemy's PostgreSQL dialect
+    in every process, SQLite users' included (a tenth of ``mediasync sync``'s start-up).
+    """
+    index = next(i for i in media_items.indexes if i.name == "uq_media_items_active_external_id")
+    if index.dialect_options["postgresql"]["where"] is None:
+        index.dialect_options["postgresql"]["where"] = text("active")
