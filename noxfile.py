@@ -83,6 +83,24 @@ def model(session: nox.Session) -> None:
 
 
 @nox.session
+def proofs(session: nox.Session) -> None:
+    """The long proofs (docs/reliability.md): every kill point of the crash tests, twenty seeds
+    of faults per service, and the Drive and copy models with long histories."""
+    install_local(session, *TEST_REQUIREMENTS)
+    session.env["MEDIASYNC_PROOFS"] = "all"
+    session.env["MEDIASYNC_MODEL_PROFILE"] = "long"
+    session.run(
+        "pytest",
+        "tests/proofs",
+        "tests/engine/test_model_drive.py",
+        "tests/engine/test_model_copy.py",
+        "-s",
+        "--durations=0",
+        *session.posargs,
+    )
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     session.install("ruff>=0.6")
     session.run("ruff", "check", ".")

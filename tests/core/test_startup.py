@@ -103,3 +103,30 @@ def test_sync_starts_walking_the_folder_before_importing_any_heavy_library(tmp_p
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert seen["thread"] == "mediasync-early-listing", "the sync listed the folder itself"
     assert seen["loaded"] == [], f"imported before the sync's first scandir: {seen['loaded']}"
+
+
+PLUGINS_PROBE = """
+import json, sys
+from mediasync._plugins import load_plugins
+plugins = load_plugins()
+print(json.dumps({
+    "loaded": sorted(name for name, record in plugins.records.items() if record.status == "ok"),
+    "imported": sorted(name for name in sys.modules if name.split(".")[0] in HEAVY),
+}))
+"""
+
+
+def test_loading_every_plugin_imports_no_client_library_nor_asyncio() -> None:
+    """Every ``mediasync`` process loads every plugin: a plugin's entry module and what its
+    ``register_*`` hooks reach must leave its client libraries (and ``asyncio``, and
+    ``packaging``, which the version check needs only for unusual specifiers) to the commands
+    and methods that use them. If this fails, import the library named inside the function
+    that needs it."""
+    heavy = ["asyncio", "packaging", "googleapiclient", "cloudinary", "telegram", "httpx", "PIL"]
+    probe = f"HEAVY = {heavy!r}\n{PLUGINS_PROBE}"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert {"gdrive", "instagram", "local", "telegram"} <= set(seen["loaded"])
+    assert seen["imported"] == [], f"imported by loading the plugins: {seen['imported']}"

@@ -13,6 +13,7 @@ from local.facts_files import MOVIE_TAKEN, exif, image_bytes, movie_bytes, write
 from PIL import Image, ImageOps
 
 from mediasync import MediaFacts, hash_file, read_file_facts, read_media_facts
+from mediasync._facts.exif import _offset, parse_taken_at
 from mediasync._facts.images import HEIF_NOTE
 
 TAKEN = "2024:05:01 12:34:56"
@@ -47,6 +48,24 @@ def test_an_exif_time_without_offset_is_the_wall_clock_read_as_utc() -> None:
     found = facts(image_bytes("JPEG", block=exif(taken=TAKEN)))
     assert found.taken_at == datetime(2024, 5, 1, 12, 34, 56, tzinfo=UTC)
     assert found.taken_offset is None
+
+
+@pytest.mark.parametrize(
+    ("text", "offset", "subsec", "expected"),
+    [
+        ("2024:05:01 12:34:56", "-05:30", "25", datetime(2024, 5, 1, 18, 4, 56, 250000, UTC)),
+        ("2024:05:01 12:34:56", "+00:00", None, datetime(2024, 5, 1, 12, 34, 56, tzinfo=UTC)),
+        ("2024-05-01 12:34:56", "+25:00", "1234567", datetime(2024, 5, 1, 12, 34, 56, 123456, UTC)),
+        ("2024:02:30 12:34:56", "+02:00", None, None),
+        ("0000:00:00 00:00:00", None, None, None),
+        ("1700:01:01 00:00:00", None, None, None),
+        ("    :  :     :  :  ", "+02:00", None, None),
+    ],
+)
+def test_exif_times_are_read_through_their_offset_and_impossible_ones_are_unknown(
+    text: str, offset: str | None, subsec: str | None, expected: datetime | None
+) -> None:
+    assert parse_taken_at(text, _offset(offset), subsec) == expected
 
 
 @pytest.mark.parametrize("kind", ["PNG", "WEBP"])

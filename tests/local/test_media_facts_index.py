@@ -14,7 +14,8 @@ from conftest import CliRun
 from local.facts_files import MOVIE_TAKEN, exif, image_bytes, movie_bytes, write
 from sqlalchemy import Connection, insert, text, update
 
-from mediasync import Item, Workspace
+from mediasync import Item, UsageError, Workspace
+from mediasync._db import duplicates
 from mediasync._db.items import items_query
 from mediasync._db.schema import media_items
 
@@ -169,6 +170,51 @@ def test_duplicates_groups_the_same_bytes_across_sources_most_wasted_first(
     assert [g.sources for g in across] == [("copy", "pics"), ("copy", "pics")]
 
 
+def test_duplicates_come_a_page_of_groups_at_a_time_most_wasted_first(
+    workspace: Workspace, folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The groups are found first, then each page's items: pages of one group must give the
+    same groups, in the same order, each with every copy, as one page of all."""
+    other = tmp_path / "copies"
+    for name in ("2024/clip.mp4", "2023/landscape.jpg", "2024/square.png", "lies.jpg"):
+        write(other / name, (folder / name).read_bytes())
+    write(other / "again/square.png", (folder / "2024/square.png").read_bytes())
+    workspace.add_source("copies", "local", root=str(other), settings={})
+    workspace.sync("pics")
+    workspace.sync("copies")
+    whole = [(g.sha256, g.wasted_bytes, [i.id for i in g.items]) for g in workspace.duplicates()]
+    monkeypatch.setattr(duplicates, "GROUPS_PER_PAGE", 1)
+    paged = [(g.sha256, g.wasted_bytes, [i.id for i in g.items]) for g in workspace.duplicates()]
+    assert paged == whole
+    assert sorted(len(ids) for _, _, ids in whole) == [2, 2, 2, 3]
+    wasted = [w for _, w, _ in whole]
+    assert wasted == sorted(wasted, reverse=True)
+
+
+def test_duplicates_of_an_unknown_source_fail_before_any_output(
+    run: CliRun, database_url: str, workspace: Workspace
+) -> None:
+    with pytest.raises(UsageError, match="nope"):
+        workspace.duplicates(["nope"])
+    result = run(["--db", database_url, "duplicates", "--source", "nope", "--json"])
+    assert result.exit_code != 0
+    assert result.stdout == ""
+
+
+def test_duplicates_json_lists_each_group_with_its_copies(
+    run: CliRun, database_url: str, folder: Path
+) -> None:
+    write(folder / "again/landscape.jpg", (folder / "2023/landscape.jpg").read_bytes())
+    db = ["--db", database_url]
+    assert run([*db, "sync", str(folder)]).exit_code == 0
+    [group] = json.loads(run([*db, "duplicates", "--json"]).stdout)
+    assert group["copies"] == 2
+    assert group["wasted_bytes"] == group["size"] > 0
+    paths = [item["path"] for item in group["items"]]
+    assert paths == ["2023/landscape.jpg", "again/landscape.jpg"]
+    assert "1 groups" in run([*db, "duplicates"]).stdout
+
+
 def test_the_commands_find_show_and_refresh(run: CliRun, database_url: str, folder: Path) -> None:
     db = ["--db", database_url]
     assert run([*db, "sync", str(folder)]).exit_code == 0
@@ -257,3 +303,30 @@ def test_one_sources_date_range_is_read_through_the_index_on_postgresql(
     assert len(found) == 31
     assert any("ix_media_items_source_taken" in line for line in plan), "\n".join(plan)
     assert not any("Seq Scan on media_items" in line for line in plan)
+
+
+@pytest.mark.postgres
+def test_duplicate_groups_are_found_from_the_hash_index_alone_on_postgresql(
+    postgres_url: str, folder: Path
+) -> None:
+    """Hashes compare byte by byte (collation "C", not the locale's), and the groups are
+    counted from ``ix_media_items_sha256`` without reading the table."""
+    with Workspace.open(database_url=postgres_url) as workspace:
+        workspace.add_source("pics", "local", root=str(folder), settings={})
+        with workspace.app.engine.begin() as connection:
+            source_id = connection.execute(text("SELECT id FROM sources")).scalar_one()
+            _many_items(connection, source_id, 3000)
+            connection.execute(text("ANALYZE media_items"))
+        query = duplicates._groups_query(None)
+        sql = query.compile(workspace.app.engine, compile_kwargs={"literal_binds": True})
+        with workspace.app.engine.connect() as connection:
+            collation = connection.execute(
+                text(
+                    "SELECT collation_name FROM information_schema.columns WHERE table_schema = "
+                    "current_schema() AND table_name = 'media_items' AND column_name = 'sha256'"
+                )
+            ).scalar_one()
+            connection.execute(text("SET enable_seqscan = off"))
+            plan = [row[0] for row in connection.execute(text(f"EXPLAIN {sql}"))]
+    assert collation == "C"
+    assert any("Index Only Scan using ix_media_items_sha256" in line for line in plan), plan

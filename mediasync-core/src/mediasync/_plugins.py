@@ -19,6 +19,7 @@ import attrs
 import pluggy
 
 from mediasync import hookspecs
+from mediasync._core_requirement import CORE_DISTRIBUTION, core_incompatibility
 from mediasync._errors import PluginError, UsageError
 from mediasync._publisher import Publisher
 from mediasync._service import SERVICE_NAME, Service
@@ -35,7 +36,6 @@ logger = logging.getLogger("mediasync.plugins")
 
 GROUP = "mediasync"
 CORE_NAME = "core"
-CORE_DISTRIBUTION = "mediasync-core"
 Status = Literal["ok", "error", "blocked", "incompatible"]
 Kind = Literal["sources", "publishers", "strategies", "services", "commands"]
 KINDS: tuple[Kind, ...] = ("sources", "publishers", "strategies", "services", "commands")
@@ -103,27 +103,6 @@ def core_version() -> str:
     from mediasync import __version__
 
     return __version__
-
-
-def _incompatibility(dist: metadata.Distribution | None) -> str | None:
-    """Why this distribution cannot run on the installed core, or ``None`` when it can."""
-    if dist is None:
-        return None
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.utils import canonicalize_name
-
-    for line in dist.requires or []:
-        try:
-            requirement = Requirement(line)
-        except InvalidRequirement:
-            continue
-        if canonicalize_name(requirement.name) != CORE_DISTRIBUTION:
-            continue
-        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
-            continue
-        if not requirement.specifier.contains(core_version(), prereleases=True):
-            return f"needs mediasync-core{requirement.specifier}, installed is {core_version()}"
-    return None
 
 
 def _call(impl: HookImpl, **kwargs: Any) -> Any:
@@ -272,10 +251,11 @@ class Plugins:
 
     def load_entry_point(self, entry_point: metadata.EntryPoint, selection: Selection) -> None:
         dist = entry_point.dist
+        meta = dist.metadata if dist is not None else None  # parsed once: it is not cached
         record = PluginRecord(
             name=entry_point.name,
-            distribution=dist.metadata["Name"] if dist is not None else None,
-            version=dist.version if dist is not None else None,
+            distribution=meta["Name"] if meta is not None else None,
+            version=meta["Version"] if meta is not None else None,
         )
         if entry_point.name in self.records:
             other = self.records[entry_point.name]
@@ -292,7 +272,10 @@ class Plugins:
             self.records[entry_point.name] = record
             self._failed(record, "blocked", blocked)
             return
-        incompatible = _incompatibility(dist)
+        requires = [] if meta is None else meta.get_all("Requires-Dist") or []
+        if dist is not None and not requires:
+            requires = dist.requires or []  # an egg-info's requires.txt
+        incompatible = core_incompatibility(requires, core_version())
         if incompatible is not None:
             self.records[entry_point.name] = record
             self._failed(record, "incompatible", incompatible)

@@ -5,6 +5,8 @@ With a provenance (where the bytes were copied from), the file carries a marker 
 into the same folder finds it with one query instead of uploading again.
 A taken name gets ``name (1).ext``, ``name (2).ext``…: Drive would accept a duplicate name, but
 the index would then list it as ``name (FILEID).ext`` and the caller would lose track of it.
+A name another thread of this process is uploading under counts as taken (``copy`` uploads in
+parallel, and two files of one name would otherwise both find it free).
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ _FOLDER_LOCK = threading.Lock()
 _CREATED_FOLDERS: dict[tuple[str | None, str, str], str] = {}
 """(API endpoint, parent id, name) → id of the folders this process created."""
 MAX_NUMBER = 999
+_NAME_LOCK = threading.Lock()
+_UPLOADING: set[tuple[str | None, str, str]] = set()
+"""(API endpoint, parent id, name) of the uploads under way in this process."""
 
 
 class Uploader:
@@ -69,7 +74,11 @@ class Uploader:
                 return self._entry(found, parts, str(found["name"]), provenance)
         wanted = safe_name(name)
         final = self._free_name(parent, wanted)
-        resource = self._send(stream, final, parent, marker)
+        try:
+            resource = self._send(stream, final, parent, marker)
+        finally:
+            with _NAME_LOCK:
+                _UPLOADING.discard((self.client.endpoint, parent, final))
         return self._entry(resource, parts, final, provenance)
 
     def _entry(
@@ -122,6 +131,9 @@ class Uploader:
         return next(iter(list_pages(self.client, q)), None)
 
     def _free_name(self, parent: str, wanted: str) -> str:
+        """A name no file of ``parent`` has and no other upload of this process is taking;
+        reserved for the caller, who releases it from ``_UPLOADING`` once uploaded."""
+        endpoint = self.client.endpoint
         for first in range(0, MAX_NUMBER, NAMES_PER_TRY):
             candidates = [
                 with_suffix(wanted, str(n)) if n else wanted
@@ -129,10 +141,13 @@ class Uploader:
             ]
             names = " or ".join(f"name = {quote(c)}" for c in candidates)
             q = f"{quote(parent)} in parents and trashed = false and ({names})"
-            taken = {str(r.get("name")) for r in list_pages(self.client, q)}
-            free = next((c for c in candidates if c not in taken), None)
-            if free is not None:
-                return free
+            with _NAME_LOCK:
+                taken = {str(r.get("name")) for r in list_pages(self.client, q)}
+                taken |= {n for e, p, n in _UPLOADING if (e, p) == (endpoint, parent)}
+                free = next((c for c in candidates if c not in taken), None)
+                if free is not None:
+                    _UPLOADING.add((endpoint, parent, free))
+                    return free
         raise SourceError(f"cannot name the upload: '{wanted}' and {MAX_NUMBER} variants are taken")
 
     def _send(

@@ -25,7 +25,6 @@ from mediasync import (
     Workspace,
 )
 from mediasync_instagram._publisher_settings import InstagramPublisherSettings
-from mediasync_instagram._rules import KINDS
 
 if TYPE_CHECKING:
     from mediasync_instagram._source import InstagramSource
@@ -40,7 +39,7 @@ class InstagramPublisher(Publisher):
     type_name = "instagram"
     description = "Posts photos, reels, stories and carousels to a connected Instagram account."
     media_kinds = frozenset({MediaKind.IMAGE, MediaKind.VIDEO})
-    kinds = KINDS
+    kinds = frozenset({"feed", "story", "reel", "carousel"})
     default_kind = "feed"
     Settings = InstagramPublisherSettings
 

@@ -16,9 +16,8 @@ import attrs
 from mediasync import MediaKind, PublishError, PublishMedia, PublishRequest
 from mediasync_instagram._media_facts import MediaFacts
 
-__all__ = ["CONVERTED_FORMATS", "KINDS", "check_facts", "check_request", "check_staged_jpeg"]
+__all__ = ["CONVERTED_FORMATS", "check_facts", "check_request", "check_staged_jpeg"]
 
-KINDS = frozenset({"feed", "story", "reel", "carousel"})
 MB = 1000 * 1000
 IMAGE_MAX_BYTES = 8 * 1024 * 1024
 """Image Specifications: "8 MB maximum" (Instagram's error says 8 MiB)."""

@@ -1,6 +1,7 @@
 """A CDN download as a readable binary stream that the caller closes (never all in memory).
 
 A connection that drops mid-file is picked up where it broke off (an HTTP ``Range`` request),
+and an answer of 429 or 5xx (a proxy's 502, an overloaded edge) is asked again after a pause,
 a few times; then that one file fails (``SourceError``) and a copy goes on with the others.
 """
 
@@ -23,6 +24,7 @@ __all__ = ["ResponseStream"]
 CHUNK = 1024 * 1024
 EXPIRED = frozenset({403, 410})
 ATTEMPTS = 3
+RETRIED = frozenset({429, 500, 502, 503, 504})
 
 
 class _Expired(Exception):
@@ -65,6 +67,10 @@ class ResponseStream(io.RawIOBase):
             if response.status_code in EXPIRED:
                 self._release()
                 raise _Expired
+            if response.status_code in RETRIED and attempt + 1 < ATTEMPTS:
+                self._release()
+                self._client.pause(2**attempt)
+                continue
             if not response.is_success:
                 self._release()
                 raise SourceError(f"Instagram's CDN answered HTTP {response.status_code}")

@@ -131,7 +131,7 @@ def run_command() -> None:
     import asyncio
 
     from mediasync_telegram._logs import operator_log
-    from mediasync_telegram._service import serve
+    from mediasync_telegram._serve import serve
 
     workspace = Workspace.current()
     stop = threading.Event()

@@ -2,7 +2,10 @@
 
 Telegram answers 429 with ``retry_after`` when a bot sends too fast; the call is repeated once
 that many seconds have passed (a wait longer than ``MAX_FLOOD_WAIT`` gives up instead of
-holding an answer for minutes). A long answer goes out as several messages; an edit is cut.
+holding an answer for minutes). A call that fails on the way (a dropped connection, a proxy's
+502, Telegram's 5xx) is repeated after a short pause, so that one bad moment of the network
+does not lose an answer; a timeout is not (Telegram may have sent the message). A long answer
+goes out as several messages; an edit is cut.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ logger = logging.getLogger("mediasync.telegram")
 T = TypeVar("T")
 MAX_FLOOD_WAIT = 60.0
 ATTEMPTS = 3
+NETWORK_PAUSE = 0.5
+"""Seconds before a call that failed on the way is repeated (times the attempt's number)."""
 MAX_CAPTION = 1024
 """Telegram's limit for a photo's caption (a message's text may hold 4,096)."""
 
@@ -55,8 +60,9 @@ def retry_seconds(exc: RetryAfter) -> float:
 
 
 async def flood_controlled(call: Callable[[], Awaitable[T]]) -> T:
-    """``await call()``, repeated after the wait Telegram asks for when it answers 429."""
-    from telegram.error import RetryAfter
+    """``await call()``, repeated after the wait Telegram asks for when it answers 429, and
+    after a short pause when it failed on the way (see the module)."""
+    from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
     for attempt in range(1, ATTEMPTS + 1):
         try:
@@ -67,6 +73,13 @@ async def flood_controlled(call: Callable[[], Awaitable[T]]) -> T:
                 raise
             logger.info("telegram: flood control, sending again in %.0fs as asked", wait)
             await asyncio.sleep(wait)
+        except (BadRequest, TimedOut):
+            raise
+        except NetworkError as exc:
+            if attempt == ATTEMPTS:
+                raise
+            logger.info("telegram: %s; sending again", exc)
+            await asyncio.sleep(NETWORK_PAUSE * attempt)
     raise AssertionError("unreachable")
 
 

@@ -9,6 +9,9 @@ or one this small parser is unsure of, starts nothing early. The command line it
 
 from __future__ import annotations
 
+import atexit
+import functools
+import gc
 import importlib
 import os
 import sys
@@ -30,6 +33,7 @@ def __getattr__(name: str) -> Any:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point."""
+    _skip_collection_at_exit()
     early = _sync_target(sys.argv[1:] if argv is None else argv)
     if early is not None:
         from mediasync._workspace import Workspace
@@ -57,6 +61,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     except (OutputClosed, BrokenPipeError):
         _silence_stdout()
         sys.exit(0)
+
+
+@functools.cache
+def _skip_collection_at_exit() -> None:
+    """Freezes the objects left at exit, after every other ``atexit`` function has run.
+
+    The interpreter's last garbage collection walks every object SQLAlchemy, click and the
+    plugins made (about 0.1 s of a ``mediasync sync``); frozen, they are left to the process's
+    end like everything else. No code is skipped: every ``atexit`` function (a plugin's flush,
+    ``logging.shutdown``) and the flushing of the standard streams still run, before or after
+    this one; only cycles go unfinalized, which the collector never promised at exit.
+    """
+    atexit.register(gc.freeze)
 
 
 _GLOBAL_VALUE_OPTIONS = frozenset({"--db", "--config"})

@@ -3,13 +3,15 @@ hashes in the index are for."""
 
 from __future__ import annotations
 
+import json
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 import click
 
 from mediasync._cli.items_cmd import item_json
-from mediasync._cli.output import CliState, emit, json_option, pass_state
+from mediasync._cli.output import CliState, emit, json_default, json_option, pass_state
 from mediasync._cli.sync_cmd import human_size
 from mediasync._media_results import DuplicateGroup, FactsProgress
 
@@ -25,6 +27,32 @@ def _group_json(group: DuplicateGroup) -> dict[str, Any]:
     }
 
 
+def _write_json(groups: Iterable[DuplicateGroup]) -> None:
+    """A JSON list written a group at a time, one group a line (as ``items list --json``)."""
+    stream = sys.stdout
+    dumps = json.JSONEncoder(default=json_default, ensure_ascii=False).encode
+    stream.write("[")
+    for number, group in enumerate(groups):
+        stream.write(("\n" if number == 0 else ",\n") + dumps(_group_json(group)))
+    stream.write("\n]\n")
+    stream.flush()
+
+
+def _write_text(groups: Iterable[DuplicateGroup]) -> None:
+    """A line per group and per copy, then the total; buffered, not flushed line by line
+    (``click.echo`` flushes each line: a write call per copy cost as much as the query)."""
+    stream = sys.stdout
+    count = wasted = 0
+    for group in groups:
+        count, wasted = count + 1, wasted + group.wasted_bytes
+        size = "unknown size" if group.size is None else human_size(group.size)
+        lines = [f"{group.sha256[:12]}  {len(group.items)} copies of {size}"]
+        lines.extend(f"  {item.id:>8}  {item.source}:{item.path}" for item in group.items)
+        stream.write("\n".join(lines) + "\n")
+    stream.write(f"{count} groups, {human_size(wasted)} in extra copies\n")
+    stream.flush()
+
+
 @click.command("duplicates")
 @click.option(
     "--source", "sources", multiple=True, metavar="NAME", help="Only these sources (repeatable)."
@@ -38,16 +66,9 @@ def duplicates_command(
     """List groups of items with the same bytes (SHA-256), most wasted space first."""
     groups = state.workspace.duplicates(sources, across_sources=across_sources)
     if as_json:
-        emit([_group_json(group) for group in groups], True, lambda: None)
-        return
-    count = wasted = 0
-    for group in groups:
-        count, wasted = count + 1, wasted + group.wasted_bytes
-        size = "unknown size" if group.size is None else human_size(group.size)
-        click.echo(f"{group.sha256[:12]}  {len(group.items)} copies of {size}")
-        for item in group.items:
-            click.echo(f"  {item.id:>8}  {item.source}:{item.path}")
-    click.echo(f"{count} groups, {human_size(wasted)} in extra copies")
+        _write_json(groups)
+    else:
+        _write_text(groups)
 
 
 def _progress() -> Any:

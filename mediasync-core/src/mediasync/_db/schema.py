@@ -109,9 +109,9 @@ media_items = Table(
     Index("ix_media_items_source_external_id", "source_id", "external_id"),
     Index("ix_media_items_source_path", "source_id", "path"),
     Index("ix_media_items_source_folder", "source_id", "folder"),
-    # Covering for ``duplicates`` (grouping the active items' hashes reads the index alone) and
-    # still the lookup of content twins by hash.
-    Index("ix_media_items_sha256", "sha256", "active", "source_id", "size"),
+    # Covering for ``duplicates`` (grouping the active items' bytes, hash and size, reads the
+    # index alone, in its order) and still the lookup of content twins by hash.
+    Index("ix_media_items_sha256", "sha256", "size", "active", "source_id"),
     Index("ix_media_items_source_group", "source_id", "group_id"),
     Index("ix_media_items_source_provenance", "source_id", "provenance_source", "provenance_id"),
     # ``items list --taken-since/--taken-until``: one source's date range, or every source's.

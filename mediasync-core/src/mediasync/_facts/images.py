@@ -20,14 +20,20 @@ __all__ = ["HEIF_NOTE", "read_image"]
 HEIF_NOTE = "HEIC/HEIF facts need pillow-heif: pip install pillow-heif"
 _SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
 _STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
+_MARKER = struct.Struct(">BBH")
+"""A JPEG segment's marker (``0xFF``, kind) and length."""
+_FRAME = struct.Struct(">BHH")
+"""A frame header's sample precision, height and width."""
 MAX_SEGMENTS = 256
 MAX_CHUNKS = 64
 
 
 def _exif_of(block: bytes) -> ExifFacts | None:
-    if block.startswith(b"Exif\x00\x00"):
-        block = block[6:]
-    return parse_exif(lambda offset, length: block[offset : offset + length])
+    """The EXIF of a block that may start with JPEG's ``Exif\\0\\0`` mark, read past the mark
+    where it lies (a camera's block carries a thumbnail of tens of kilobytes: not copied again
+    to drop six bytes)."""
+    base = 6 if block.startswith(b"Exif\x00\x00") else 0
+    return parse_exif(lambda offset, length: block[base + offset : base + offset + length])
 
 
 def _facts(
@@ -53,27 +59,24 @@ def _facts(
 def _jpeg(window: ByteWindow) -> MediaFacts:
     position, exif = 2, None
     for _ in range(MAX_SEGMENTS):
-        marker = window.read(position, 4)
-        if len(marker) < 2 or marker[0] != 0xFF:
+        marker = window.unpack_from(_MARKER, position)
+        if marker is None or marker[0] != 0xFF:
             break
-        if marker[1] == 0xFF:  # fill byte
+        kind, length = marker[1], marker[2]
+        if kind == 0xFF:  # fill byte
             position += 1
             continue
-        if marker[1] in _STANDALONE:
+        if kind in _STANDALONE:
             position += 2
             continue
-        if marker[1] in (0xD9, 0xDA) or len(marker) < 4:  # end of image, start of scan
+        if kind in (0xD9, 0xDA):  # end of image, start of scan
             break
-        (length,) = struct.unpack(">H", marker[2:4])
-        if marker[1] == 0xE1 and exif is None:
-            segment = window.read(position + 4, length - 2)
-            if segment.startswith(b"Exif\x00\x00"):
-                exif = _exif_of(segment)
-        elif marker[1] in _SOF:
-            frame = window.read(position + 4, 5)
-            if len(frame) == 5:
-                height, width = struct.unpack(">HH", frame[1:5])
-                return _facts("jpeg", width, height, exif)
+        if kind == 0xE1 and exif is None and window.read(position + 4, 6) == b"Exif\x00\x00":
+            exif = _exif_of(window.read(position + 4, length - 2))  # not XMP, also an APP1
+        elif kind in _SOF:
+            frame = window.unpack_from(_FRAME, position + 4)
+            if frame is not None:
+                return _facts("jpeg", frame[2], frame[1], exif)
             break
         position += 2 + length
     return _facts("jpeg", None, None, exif)

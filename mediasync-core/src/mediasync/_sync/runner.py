@@ -23,6 +23,7 @@ from mediasync._errors import MediasyncError, SourceUnreachable
 from mediasync._models import ItemChange, RunStatus, SyncCounts, SyncRun, Trigger
 from mediasync._results import SyncProgress, SyncReport
 from mediasync._sync.hashing import HashWorkers, default_processes
+from mediasync._sync.heap import heap_frozen
 from mediasync._sync.index import IndexSession, MassRemovalHeld, RunCancelled, SyncOptions
 from mediasync._sync.lease import Lease, LeaseHeld, LeaseLost, acquire, default_owner
 from mediasync._sync.observers import ObserverQueue
@@ -154,19 +155,20 @@ def sync_source(
                     run_id, started = _start_run(app, record, strategy_name, trigger, owner)
                 stamp = _Stamp(strategy_name, trigger, started, owner)
                 try:
-                    _run(
-                        app,
-                        record,
-                        strategy_type(),
-                        run_id,
-                        lease,
-                        options,
-                        accept_root_change,
-                        cancel,
-                        on_progress,
-                        outcome,
-                        lambda change: observers.notify("item_changed", change=change),
-                    )
+                    with heap_frozen():
+                        _run(
+                            app,
+                            record,
+                            strategy_type(),
+                            run_id,
+                            lease,
+                            options,
+                            accept_root_change,
+                            cancel,
+                            on_progress,
+                            outcome,
+                            lambda change: observers.notify("item_changed", change=change),
+                        )
                 except KeyboardInterrupt:
                     # Ctrl-C: each batch is one transaction, so what was written is whole and
                     # the rest is rolled back; like a worker's stop, not a failure of the source.

@@ -151,19 +151,21 @@ def merged_metadata(
 ) -> dict[str, Any] | None:
     """An item's metadata once its bytes were read: what it had (``kept``), the keys that come
     from the bytes replaced by ``facts``, and what the source says (``said``) over both."""
-    merged = {k: v for k, v in (kept or {}).items() if k not in FACT_METADATA_KEYS}
-    merged.update(facts.metadata())
-    merged.update(said or {})
+    merged = facts.metadata()
+    if kept:
+        merged = {k: v for k, v in kept.items() if k not in FACT_METADATA_KEYS} | merged
+    if said:
+        merged.update(said)
     return merged or None
 
 
 def _metadata_row(entry: MediaEntry, facts: MediaFacts | None = None) -> tuple[Any, ...]:
     provenance = entry.provenance
-    metadata = dict(entry.metadata) or None
-    taken_at = entry.taken_at
-    if facts is not None:
+    if facts is None:
+        metadata, taken_at = dict(entry.metadata) or None, entry.taken_at
+    else:
         metadata = merged_metadata(None, facts, entry.metadata)
-        taken_at = _first(taken_at, facts.taken_at)
+        taken_at = _first(entry.taken_at, facts.taken_at)
     return (
         taken_at,
         metadata,

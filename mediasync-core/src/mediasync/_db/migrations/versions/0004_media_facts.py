@@ -22,9 +22,20 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("facts_version", sa.SmallInteger(), nullable=True))
         batch_op.create_index("ix_media_items_source_taken", ["source_id", "taken_at"])
         batch_op.create_index("ix_media_items_taken", ["taken_at"])
-        # ``duplicates`` groups the active items' hashes from this index alone.
         batch_op.drop_index("ix_media_items_sha256")
-        batch_op.create_index("ix_media_items_sha256", ["sha256", "active", "source_id", "size"])
+    if op.get_bind().dialect.name == "postgresql":
+        # Hex digests compare byte by byte: the database's locale collation (even C.UTF-8)
+        # compares through strcoll, which doubled the time of grouping a million hashes.
+        op.alter_column(
+            "media_items",
+            "sha256",
+            type_=sa.String(length=64, collation="C"),
+            existing_type=sa.String(length=64),
+            existing_nullable=True,
+        )
+    # ``duplicates`` groups the active items' bytes (hash, size) from this index alone.
+    with op.batch_alter_table("media_items", schema=None) as batch_op:
+        batch_op.create_index("ix_media_items_sha256", ["sha256", "size", "active", "source_id"])
 
 
 def downgrade() -> None:
