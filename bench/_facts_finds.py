@@ -54,8 +54,10 @@ DUPLICATE_CASES: dict[str, list[str]] = {
 }
 
 
-def time_command(database: str, args: list[str]) -> float:
-    """In a fresh child process: seconds one ``mediasync`` command line takes, imports done."""
+def time_command(database: str, args: list[str]) -> tuple[float, float]:
+    """In a fresh child process: (wall, CPU) seconds one ``mediasync`` command line takes,
+    imports done. CPU is this process's: all of SQLite's work, the client's side only of
+    PostgreSQL's."""
     import contextlib
     import importlib
     import os
@@ -67,18 +69,17 @@ def time_command(database: str, args: list[str]) -> float:
         importlib.import_module(module)
     cli = build_cli(load_plugins())
     with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         cli.main(args=["--db", database, *args], prog_name="mediasync", standalone_mode=False)
-        return time.perf_counter() - start
+        return time.perf_counter() - start, time.process_time() - cpu
 
 
-def _command_median(database: str, args: list[str], runs: int) -> float:
+def _command_median(database: str, args: list[str], runs: int) -> tuple[float, float]:
+    """Median (wall, CPU) seconds of ``runs`` fresh processes."""
     command = [sys.executable, str(ROOT / "bench" / "media_facts_bench.py"), "--command"]
-    timings = [
-        float(run_measured([*command, json.dumps([database, args])]).stdout.split()[-1])
-        for _ in range(runs)
-    ]
-    return statistics.median(timings)
+    timings = [run_measured([*command, json.dumps([database, args])]).json() for _ in range(runs)]
+    wall, cpu = (statistics.median(t[key] for t in timings) for key in ("wall", "cpu"))
+    return wall, cpu
 
 
 def _plans(workspace: Any) -> dict[str, str]:

@@ -3,11 +3,13 @@ indexed before, duplicates by hash; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import CliRun
@@ -71,6 +73,29 @@ def test_a_sync_reads_the_facts_of_new_files_and_fails_on_none(workspace: Worksp
     assert (items["lies.jpg"].width, items["lies.jpg"].height) == (30, 20)
     text = items["text.jpg"]
     assert (text.width, text.taken_at, dict(text.metadata)) == (None, None, {})
+
+
+def test_a_noop_resync_opens_no_file_and_a_new_file_is_read_once(
+    workspace: Workspace, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The facts come with the hash: a file whose size and time are unchanged is not opened
+    again, for its hash or its facts; a new one is opened once, for both."""
+    workspace.sync("pics")
+    opened: list[str] = []
+    real_open = builtins.open
+
+    def watched(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(file).startswith(str(folder)):
+            opened.append(os.path.relpath(file, folder))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", watched)
+    assert workspace.sync("pics").run.counts.changes == 0
+    assert opened == []
+    photo(folder / "2025/new.jpg", "2025:01:02 03:04:05")
+    assert workspace.sync("pics").run.counts.added == 1
+    assert opened == ["2025/new.jpg"]
+    assert by_path(workspace)["2025/new.jpg"].taken_at == datetime(2025, 1, 2, 1, 4, 5, tzinfo=UTC)
 
 
 def test_a_rename_keeps_the_facts_and_an_edit_reads_them_again(

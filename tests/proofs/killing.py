@@ -44,7 +44,7 @@ __all__ = [
 
 DIE = Path(__file__).with_name("die.py")
 ALL_POINTS = os.environ.get("MEDIASYNC_PROOFS") == "all"
-SAMPLE = 4
+SAMPLE = 6
 """Kill points per scenario in the default (CI) run, spread over all of its points."""
 
 Kind = Literal["commit", "after", "request before", "request after"]
