@@ -47,8 +47,10 @@ from proofs.drive_truth import drive_settings, drive_truth
 
 from mediasync import RunStatus, Workspace
 
+# The CI profile replays the same histories every run (derandomize), so CI never fails by
+# chance; the long profile of ``nox -s proofs`` draws new ones.
 PROFILES = {
-    "ci": settings(max_examples=6, stateful_step_count=20),
+    "ci": settings(max_examples=6, stateful_step_count=20, derandomize=True),
     "long": settings(max_examples=100, stateful_step_count=50),
 }
 PROFILE = PROFILES[os.environ.get("MEDIASYNC_MODEL_PROFILE", "ci")]

@@ -45,8 +45,10 @@ from proofs.drive_truth import drive_settings, drive_truth, freed_names_kept, in
 
 from mediasync import RunStatus, Workspace
 
+# The CI profile replays the same histories every run (derandomize), so CI never fails by
+# chance; the long profile of ``nox -s proofs`` draws new ones.
 PROFILES = {
-    "ci": settings(max_examples=5, stateful_step_count=20),
+    "ci": settings(max_examples=5, stateful_step_count=20, derandomize=True),
     "long": settings(max_examples=200, stateful_step_count=50),
 }
 PROFILE = PROFILES[os.environ.get("MEDIASYNC_MODEL_PROFILE", "ci")]
