@@ -262,6 +262,7 @@ def prove(
     assert killed >= len(kill_points) - 1, f"only {killed} of {len(kill_points)} points reached"
     counted = {"commits": count.commits, **count.calls, "requests": requests}
     return (
-        f"{killed} of {len(kill_points)} kill points in {time.monotonic() - started:.1f}s "
-        f"(of {sum(counted.values())}: {counted})"
+        f"{killed} of {len(kill_points)} kill points killed and checked in "
+        f"{time.monotonic() - started:.1f}s (a run counts {counted}; a request is killed "
+        "before and after it is served)"
     )
