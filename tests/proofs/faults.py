@@ -41,7 +41,9 @@ def describe(fault: Any) -> str:
 
 
 class RandomFaults:
-    """``rate`` of the requests to one fake get one of ``kinds`` (that fake's ``Fault``s)."""
+    """``rate`` of the requests to one fake get one of ``kinds`` (that fake's ``Fault``s), or
+    of ``kinds_for(endpoint)`` where an endpoint can only fail in some ways; ``spare`` says
+    which endpoints never fail."""
 
     def __init__(
         self,
@@ -51,9 +53,11 @@ class RandomFaults:
         seed: int,
         rate: float = RATE,
         spare: Callable[[str], bool] = lambda _endpoint: False,
+        kinds_for: Callable[[str], Sequence[Any]] | None = None,
     ) -> None:
         self.faults = faults
         self.kinds = list(kinds)
+        self.kinds_for = kinds_for
         self.rng = random.Random(seed)
         self.rate = rate
         self.spare = spare
@@ -67,7 +71,8 @@ class RandomFaults:
             with self.lock:
                 self.requests += 1
                 if chosen is None and not self.spare(endpoint) and self.rng.random() < self.rate:
-                    chosen = self.rng.choice(self.kinds)
+                    kinds = self.kinds if self.kinds_for is None else self.kinds_for(endpoint)
+                    chosen = self.rng.choice(kinds)
                     self.injected[describe(chosen)] += 1
             return chosen
 
