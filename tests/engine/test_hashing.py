@@ -57,3 +57,23 @@ def test_sync_hashed_in_processes_stores_the_true_hashes(
     items = library.items()
     for path in files:
         assert items[path.relative_to(library.root).as_posix()].sha256 == sha(path)
+
+
+def test_a_run_of_many_small_files_moves_to_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bytes alone would keep tiny files on threads for ever; their count moves them."""
+    monkeypatch.setattr(hashing, "PROCESS_MIN_FILES", 2)
+    monkeypatch.setattr(hashing, "PROCESS_AFTER_FILES", 4)
+    for i in range(7):
+        jpeg(tmp_path / f"{i}.jpg", size=300 + i)
+    source = LocalSource("test", str(tmp_path), LocalSettings())
+    entries = sorted(source.list_entries(), key=lambda e: e.path)
+    with HashWorkers(threads=1, processes=2) as workers:
+        first = workers.start(source, entries[:4])()
+        assert workers._processes is None, "the first small files: threads"
+        second = workers.start(source, entries[4:])()
+        assert workers._processes is not None, "past PROCESS_AFTER_FILES: processes"
+    assert [r.sha256 for r in [*first, *second]] == [  # type: ignore[union-attr]
+        sha(tmp_path / e.path) for e in entries
+    ]
