@@ -71,9 +71,9 @@ def test_a_run_of_many_small_files_moves_to_processes(
     entries = sorted(source.list_entries(), key=lambda e: e.path)
     with HashWorkers(threads=1, processes=2) as workers:
         first = workers.start(source, entries[:4])()
-        assert workers._processes is None, "the first small files: threads"
+        on_processes = [workers._processes is not None]
         second = workers.start(source, entries[4:])()
-        assert workers._processes is not None, "past PROCESS_AFTER_FILES: processes"
-    assert [r.sha256 for r in [*first, *second]] == [  # type: ignore[union-attr]
-        sha(tmp_path / e.path) for e in entries
-    ]
+        on_processes.append(workers._processes is not None)
+    assert on_processes == [False, True], "threads first; past PROCESS_AFTER_FILES, processes"
+    hashes = [r.sha256 for r in [*first, *second]]  # type: ignore[union-attr]
+    assert hashes == [sha(tmp_path / e.path) for e in entries]
