@@ -63,7 +63,7 @@ def test_every_public_name_is_imported_on_first_use_from_where_it_lives() -> Non
 
 SYNC_PROBE = """
 import json, os, sys, time
-HEAVY, ROOT = json.loads(sys.argv[1]), sys.argv[2]
+HEAVY, ROOT, RECORD = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
 _scandir = os.scandir
 seen = {}
 
@@ -71,15 +71,18 @@ def scandir(path=".", *args, **kwargs):
     if not seen and os.fspath(path).startswith(ROOT):
         seen["loaded"] = sorted(n for n in sys.modules if n.split(".")[0] in HEAVY)
         seen["thread"] = __import__("threading").current_thread().name
+        seen["pid"] = os.getpid()
+        with open(RECORD, "a") as record:  # the walk may run in a forked child
+            record.write(json.dumps(seen) + "\\n")
     return _scandir(path, *args, **kwargs)
 
 os.scandir = scandir
 from mediasync._cli.main import main
 try:
-    main(sys.argv[3:])
+    main(sys.argv[4:])
 except SystemExit as exc:
     assert not exc.code, exc.code
-print(json.dumps(seen))
+print(os.getpid())
 """
 
 
@@ -96,12 +99,15 @@ def test_sync_starts_walking_the_folder_before_importing_any_heavy_library(tmp_p
     add = [*db, "sources", "add", "photos", "--type", "local", "--root", str(photos)]
     command = [sys.executable, "-m", "mediasync"]
     subprocess.run([*command, *add], check=True, capture_output=True, timeout=60)
-    probe = [sys.executable, "-c", SYNC_PROBE, json.dumps([*HEAVY, "packaging"]), str(photos)]
+    record = tmp_path / "scandir.jsonl"
+    heavy = json.dumps([*HEAVY, "packaging"])
+    probe = [sys.executable, "-c", SYNC_PROBE, heavy, str(photos), str(record)]
     result = subprocess.run(
         [*probe, *db, "sync", "photos"], capture_output=True, text=True, timeout=60, check=True
     )
-    seen = json.loads(result.stdout.strip().splitlines()[-1])
-    assert seen["thread"] == "mediasync-early-listing", "the sync listed the folder itself"
+    parent = int(result.stdout.strip().splitlines()[-1])
+    seen = json.loads(record.read_text().splitlines()[0])
+    assert seen["pid"] != parent, "the walk did not run in a child process (on the other core)"
     assert seen["loaded"] == [], f"imported before the sync's first scandir: {seen['loaded']}"
 
 

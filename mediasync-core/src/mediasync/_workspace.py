@@ -247,16 +247,27 @@ class Workspace:
 
     @staticmethod
     def start_listing_early(
-        target: str, *, database_url: str | None = None, config_path: str | None = None
+        target: str,
+        *,
+        database_url: str | None = None,
+        config_path: str | None = None,
+        in_child_process: bool = False,
     ) -> bool:
         """Begins listing the source a coming ``sync`` of ``target`` will read, before the
         workspace (or anything heavy) is even imported: the listing of a local folder then
         overlaps the process's set-up. The sync takes it over only if it opens exactly that
         source; see ``mediasync._sync.early``. Returns whether a listing was started.
+        ``in_child_process`` walks in a forked child, on the other core, when this process has
+        no other thread yet (the console entry point does); otherwise on a thread.
         """
         from mediasync._sync.early import start_early_listing
 
-        return start_early_listing(target, database_url=database_url, config_path=config_path)
+        return start_early_listing(
+            target,
+            database_url=database_url,
+            config_path=config_path,
+            in_child_process=in_child_process,
+        )
 
     def sources(self, type_name: str | None = None, *, counts: bool = True) -> list[SourceInfo]:
         """Every source (of ``type_name``); ``counts=False`` skips counting their items (each

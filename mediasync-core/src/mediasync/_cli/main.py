@@ -40,7 +40,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         target, options = early
         Workspace.start_listing_early(
-            target, database_url=options.get("--db"), config_path=options.get("--config")
+            target,
+            database_url=options.get("--db"),
+            config_path=options.get("--config"),
+            in_child_process=True,
         )
 
     import click

@@ -14,6 +14,16 @@ dropped. Nothing is written or decided early: the listing is a snapshot like any
 with the index under the run's lease; a folder that cannot be listed fails the sync, as it would
 have. Best effort by design: anything unusual (another database, a source with secrets, a plugin
 selection, an option this parser does not know) means no early listing, never an error.
+
+From the console entry point the walk runs in a forked child process rather than a thread
+(``in_child_process``): on a thread, every ``stat`` of the walk gave up the GIL and waited for
+the importing main thread to hand it back, so a no-op ``mediasync sync`` cost the walk plus the
+set-up; in a child the two use both cores. The child sends each folder's listing (pickled: the
+fingerprint and the facts its entries are built from) down a pipe, then the attributes the
+listing set on its copy of the source (the local source's skipped files), or the error that
+ended it; a thread of the parent reads them into the same queue the thread would fill. Only a
+process with no other thread forks (a fork copies one thread, not the locks others may hold),
+and only for a source that pickles; anything else lists on a thread as before.
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import pickle
 import queue
 import threading
 from collections.abc import Iterator, Mapping
@@ -49,11 +60,36 @@ class _Failed:
         self.error = error
 
 
+class _Done:
+    """The child's listing ended: the attributes its source had then."""
+
+    def __init__(self, state: dict[str, Any]) -> None:
+        self.state = state
+
+
+class _Built:
+    """The entries of a folder whose own ``build`` does not pickle, built in the child."""
+
+    def __init__(self, entries: tuple[Any, ...]) -> None:
+        self.entries = entries
+
+    def __call__(self) -> tuple[Any, ...]:
+        return self.entries
+
+
 class EarlyListing:
-    """A source's ``list_folders`` running on its own thread, its folders queued for the sync."""
+    """A source's ``list_folders`` running on its own thread (or in a child process, the thread
+    then receiving it), its folders queued for the sync."""
 
     def __init__(
-        self, name: str, type_name: str, root: str | None, stored: Mapping[str, Any], source: Source
+        self,
+        name: str,
+        type_name: str,
+        root: str | None,
+        stored: Mapping[str, Any],
+        source: Source,
+        *,
+        in_child_process: bool = False,
     ) -> None:
         self.name, self.type_name, self.root, self.stored = name, type_name, root, dict(stored)
         self.source = source
@@ -63,23 +99,60 @@ class EarlyListing:
         self._queued = 0
         """Files in ``_folders`` (guarded by ``_room``)."""
         listing = source.list_folders()  # checks the root now, on this thread
+        self.child: int | None = None
+        """The pid of the child process listing, if one does."""
+        work: tuple[Any, ...] = (self._walk, listing)
+        if in_child_process:
+            forked = _fork_listing(listing, source)
+            if forked is not None:
+                self.child, stream = forked
+                work = (self._receive, stream)
         self._thread = threading.Thread(
-            target=self._walk, args=(listing,), name="mediasync-early-listing", daemon=True
+            target=work[0], args=work[1:], name="mediasync-early-listing", daemon=True
         )
         self._thread.start()
+
+    def _wait_for_room(self, count: int) -> None:
+        with self._room:
+            while self._queued >= _QUEUED_FILES:
+                self._room.wait()
+            self._queued += count
 
     def _walk(self, listing: Iterator[FolderListing]) -> None:
         try:
             for folder in listing:
-                with self._room:
-                    while self._queued >= _QUEUED_FILES:
-                        self._room.wait()
-                    self._queued += folder.count
+                self._wait_for_room(folder.count)
                 self._folders.put(folder)
         except BaseException as exc:  # handed to the sync, which raises it as its own
             self._folders.put(_Failed(exc))
             return
         self._folders.put(_END)
+
+    def _receive(self, stream: Any) -> None:
+        """Queues what the child sends; its source's attributes are taken over at the end."""
+        from mediasync._source import FolderListing
+
+        ended: object
+        try:
+            with stream:
+                while True:
+                    item = pickle.load(stream)
+                    if isinstance(item, FolderListing):
+                        self._wait_for_room(item.count)
+                        self._folders.put(item)
+                        continue
+                    if isinstance(item, _Done):
+                        vars(self.source).update(item.state)
+                        ended = _END
+                    else:
+                        ended = item
+                    break
+        except BaseException as exc:  # the child died, or sent what cannot be read
+            ended = _Failed(_lost(self.root, exc))
+        finally:
+            if self.child is not None:
+                os.waitpid(self.child, 0)
+        self._folders.put(ended)
 
     def matches(self, record: SourceRecord, source_type: type[Source]) -> bool:
         """Whether the sync of ``record`` may use this listing: the same source, and no other
@@ -110,6 +183,67 @@ class EarlyListing:
             yield item
 
 
+def _lost(root: str | None, exc: BaseException) -> BaseException:
+    from mediasync._errors import SourceUnreachable
+
+    return SourceUnreachable(
+        f"the listing of {root} ended before it was complete ({type(exc).__name__}); "
+        "nothing was changed: sync again"
+    )
+
+
+def _fork_listing(listing: Iterator[FolderListing], source: Source) -> tuple[int, Any] | None:
+    """Forks a child that runs ``listing``; returns its pid and the stream it writes to."""
+    if not hasattr(os, "fork") or threading.active_count() != 1:
+        return None
+    try:
+        pickle.dumps(vars(source), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        return None
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: it never returns
+        os.close(read_end)
+        _list_in_child(listing, source, write_end)
+    os.close(write_end)
+    return pid, open(read_end, "rb", buffering=1 << 16)  # closed by _receive
+
+
+def _list_in_child(listing: Iterator[FolderListing], source: Source, fd: int) -> None:
+    """Writes each folder, then ``_Done`` or ``_Failed``, and exits without any ``atexit``
+    function, flush or finalizer of the parent's (they belong to the parent)."""
+    code = 0
+    try:
+        out = open(fd, "wb", buffering=1 << 16)  # noqa: SIM115 - os._exit ends everything
+        try:
+            for folder in listing:
+                try:
+                    data = pickle.dumps(folder, protocol=pickle.HIGHEST_PROTOCOL)
+                except Exception:
+                    import attrs
+
+                    built = attrs.evolve(folder, build=_Built(tuple(folder.entries())))
+                    data = pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL)
+                out.write(data)
+            end: object = _Done(dict(vars(source)))
+        except BrokenPipeError:
+            raise
+        except BaseException as exc:
+            end = _Failed(exc)
+        try:
+            data = pickle.dumps(end, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # what does not pickle is told by its type
+            error = end.error if isinstance(end, _Failed) else RuntimeError("unpicklable state")
+            lost = _Failed(_lost(getattr(source, "root", None), error))
+            data = pickle.dumps(lost, protocol=pickle.HIGHEST_PROTOCOL)
+        out.write(data)
+        out.flush()
+    except BaseException:  # the parent is gone (a broken pipe), or stopped us
+        code = 1
+    finally:
+        os._exit(code)
+
+
 def claim(record: SourceRecord, source_type: type[Source]) -> Source | None:
     """The early-built source for ``record``, whose first ``list_folders`` is the early one."""
     global _pending
@@ -127,6 +261,7 @@ def start_early_listing(
     database_url: str | None = None,
     config_path: str | None = None,
     environ: Mapping[str, str] | None = None,
+    in_child_process: bool = False,
 ) -> bool:
     """Starts listing the source ``target`` names (or whose root it is), if it can.
 
@@ -135,6 +270,8 @@ def start_early_listing(
         database_url: ``--db``; else the environment's, the configuration's or the default.
         config_path: ``--config``.
         environ: the environment (default ``os.environ``).
+        in_child_process: walk in a forked child when this process has no other thread (the
+            console entry point); a thread otherwise.
 
     Returns:
         Whether a listing was started (a later ``claim`` may still not take it).
@@ -142,7 +279,7 @@ def start_early_listing(
     global _pending
     environ = os.environ if environ is None else environ
     try:
-        _pending = _start(target, database_url, config_path, environ)
+        _pending = _start(target, database_url, config_path, environ, in_child_process)
     except Exception:  # best effort: the sync lists as usual
         logger.debug("no early listing", exc_info=True)
         _pending = None
@@ -150,7 +287,11 @@ def start_early_listing(
 
 
 def _start(
-    target: str, database_url: str | None, config_path: str | None, environ: Mapping[str, str]
+    target: str,
+    database_url: str | None,
+    config_path: str | None,
+    environ: Mapping[str, str],
+    in_child_process: bool,
 ) -> EarlyListing | None:
     if environ.get("MEDIASYNC_LOAD_PLUGINS") is not None or environ.get(
         "MEDIASYNC_DISABLE_PLUGINS"
@@ -185,7 +326,7 @@ def _start(
     source = source_type(name, root, settings)
     if not hasattr(source, "__dict__"):
         return None
-    return EarlyListing(name, type_name, root, stored, source)
+    return EarlyListing(name, type_name, root, stored, source, in_child_process=in_child_process)
 
 
 def _sqlite_path(
