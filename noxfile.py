@@ -101,6 +101,18 @@ def proofs(session: nox.Session) -> None:
 
 
 @nox.session
+def soak(session: nox.Session) -> None:
+    """A worker under load for an hour, compressed (docs/reliability.md, part 5): four
+    `mediasync run` processes on one PostgreSQL (MEDIASYNC_TEST_POSTGRES_URL), 200 sources
+    churning, fakes failing one request in ten, a worker SIGKILLed every 20 s. About 9 minutes
+    (plus the install the first time); MEDIASYNC_SOAK_MINUTES (default 8) is the churn's length,
+    MEDIASYNC_SOAK_KILL_SECONDS, MEDIASYNC_SOAK_SEED and MEDIASYNC_SOAK_RSS_MB the rest."""
+    install_local(session, *TEST_REQUIREMENTS)
+    session.env["MEDIASYNC_SOAK"] = "1"
+    session.run("pytest", "tests/soak", "-s", "--durations=0", *session.posargs)
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     session.install("ruff>=0.6")
     session.run("ruff", "check", ".")

@@ -8,16 +8,20 @@ again: the copies are then found by the destination's own markers). After each c
 
 - the destination holds exactly one file per source item ever copied, with the bytes the item
   had when it was copied (a copy is of the item: an edit after it is not copied again), and
-  nothing else: no second copy, no temporary file;
+  nothing else: no second copy, no temporary file (an item the sync gives a new identifier, a
+  file replaced at its path or removed bytes back at theirs, is copied again: a copy names the
+  identifier);
 - the destination's index lists exactly those files, each with its provenance, one per item;
 - the items copied are the first ones by id that had no copy yet (``limit``), all of them
   without a limit;
 - a copy right after copies nothing and leaves the destination as it was.
 
-A copy is of a source identifier (``Provenance.source_id``). The histories keep each identifier
-to one item: a deleted file is moved out of the folder rather than unlinked (no inode reused
-by a new file) and an edit is synced on its own (an edit and a move seen by one sync make a new
-item on the old inode). Both break ``copy`` today, see ``tests/proofs/test_copy_identity.py``.
+A copy names its item's source identifier (``Provenance.source_id``), and the histories pass
+identifiers from one item to another: a deleted file is unlinked (ext4 and tmpfs give its
+inode to the next new file; ``replace`` makes one at once) or moved out of the folder (kept, to
+be brought back), and an edit may go unsynced until a move (an edit and a move seen by one sync
+make a new item on the old inode). Each item is still copied once
+(``tests/proofs/test_copy_identity.py``); ``-s`` counts the copies on a passed identifier.
 ``MEDIASYNC_MODEL_PROFILE=long`` runs many more and longer histories (``nox -s proofs``).
 """
 
@@ -45,7 +49,7 @@ from hypothesis.stateful import (
 )
 from proofs.drive_truth import drive_settings, drive_truth
 
-from mediasync import RunStatus, Workspace
+from mediasync import Item, RunStatus, Workspace
 
 # The CI profile replays the same histories every run (derandomize), so CI never fails by
 # chance; the long profile of ``nox -s proofs`` draws new ones.
@@ -133,8 +137,13 @@ class CopyHistory(RuleBasedStateMachine):
         self._add_destination()
         self.tags = itertools.count(number * 1000)
         self.gone: list[Path] = []
-        self.copied: dict[str, str] = {}
-        """Source identifier → the SHA-256 of its item's bytes when it was copied."""
+        self.copied: dict[tuple[int, int], tuple[str, str]] = {}
+        """(Item id, its tenure) → its source identifier and the SHA-256 of its bytes when it
+        was copied."""
+        self.tenures: dict[int, tuple[str, int]] = {}
+        """Item id → the identifier it holds, and how many times the syncs gave it another: a
+        copy made while an item holds its identifier is its copy; one made before (of another
+        item, or of this one with another identifier) is not, unless it has the item's bytes."""
         self.reindexed: set[str] = set()
         """Copies made before the index was lost: a sync of the destination indexes them again,
         with their provenance only once the copy meets their source item again (a local
@@ -174,19 +183,41 @@ class CopyHistory(RuleBasedStateMachine):
 
     @precondition(lambda self: self._files())
     @rule(data=st.data(), new=st.sampled_from(PATHS))
-    def rename_or_move(self, data: st.DataObject, new: str) -> None:
-        old = data.draw(st.sampled_from(self._files()))
+    def edit_unsynced(self, data: st.DataObject, new: str) -> None:
+        """In place, seen by the next sync with whatever else happened, here a move to ``new``
+        when it is free: a new item on the old inode."""
+        path = data.draw(st.sampled_from(self._files()))
+        (self.root / path).write_bytes(content(next(self.tags), wide=True))
+        self.rename_or_move(data, new, path)
+
+    @precondition(lambda self: self._files())
+    @rule(data=st.data(), new=st.sampled_from(PATHS))
+    def rename_or_move(self, data: st.DataObject, new: str, old: str | None = None) -> None:
+        old = old or data.draw(st.sampled_from(self._files()))
         if not (self.root / new).exists():
             (self.root / new).parent.mkdir(parents=True, exist_ok=True)
             os.rename(self.root / old, self.root / new)
 
     @precondition(lambda self: self._files())
-    @rule(data=st.data())
-    def delete(self, data: st.DataObject) -> None:
+    @rule(data=st.data(), unlink=st.booleans())
+    def delete(self, data: st.DataObject, unlink: bool) -> None:
+        """Unlinked (its inode goes to the next new file), or parked to be brought back."""
         path = data.draw(st.sampled_from(self._files()))
+        if unlink:
+            (self.root / path).unlink()
+            return
         parked = self.graveyard / f"{next(self.tags)}-{path.replace('/', '_')}"
         os.rename(self.root / path, parked)
         self.gone.append(parked)
+
+    @precondition(lambda self: self._files())
+    @rule(data=st.data(), new=st.sampled_from(PATHS))
+    def replace(self, data: st.DataObject, new: str) -> None:
+        """A file unlinked and a new one made at ``new`` at once: ext4 and tmpfs give it the
+        freed inode (at the same path, the same item edited)."""
+        path = data.draw(st.sampled_from(self._files()))
+        (self.root / path).unlink()
+        self.create(new)
 
     @precondition(lambda self: self.gone)
     @rule(data=st.data(), path=st.sampled_from(PATHS))
@@ -212,7 +243,22 @@ class CopyHistory(RuleBasedStateMachine):
             self.tally["refused"] += 1
             return False
         assert sync.run.status is RunStatus.OK, sync.run.error
+        self._observe_identifiers()
         return True
+
+    def _observe_identifiers(self) -> None:
+        """After each sync: an item given another identifier (a file replaced at its path)
+        starts a new tenure."""
+        for item in self.workspace.items(source=self.source):
+            known = self.tenures.get(item.id)
+            if known is None or known[0] != item.source_id:
+                self.tenures[item.id] = (item.source_id, 0 if known is None else known[1] + 1)
+
+    def _has_copy(self, item: Item) -> bool:
+        """Whether ``copy`` finds a copy of ``item``: one made in its tenure, or one naming its
+        identifier with its bytes."""
+        tenure = (item.id, self.tenures[item.id][1])
+        return tenure in self.copied or (item.source_id, item.sha256) in self.copied.values()
 
     @precondition(lambda self: self.copied)
     @rule()
@@ -227,7 +273,7 @@ class CopyHistory(RuleBasedStateMachine):
 
     def _copy(self, limit: int | None) -> None:
         due = list(self.workspace.items(source=self.source, order="id"))
-        todo = [item for item in due if item.source_id not in self.copied][:limit]
+        todo = [item for item in due if not self._has_copy(item)][:limit]
         report = self.workspace.copy(self.source, self.backup, limit=limit)
         self.tally["copies"] += 1
         assert (report.error, report.failed) == (None, 0), report
@@ -235,9 +281,11 @@ class CopyHistory(RuleBasedStateMachine):
         assert report.found == 0 or self.reindexed, "found a copy no index ever lost"
         for item in todo:
             assert item.sha256 is not None
-            self.copied[item.source_id] = item.sha256
+            if any(key == item.source_id for key, _ in self.copied.values()):
+                self.tally["copies on a passed identifier"] += 1
+            self.copied[item.id, self.tenures[item.id][1]] = (item.source_id, item.sha256)
         self._check_destination()
-        if any(item.source_id not in self.copied for item in due):
+        if any(not self._has_copy(item) for item in due):
             return  # a limit left some: the next copy takes them
         before = self.destination.files()
         again = self.workspace.copy(self.source, self.backup)
@@ -246,12 +294,14 @@ class CopyHistory(RuleBasedStateMachine):
 
     def _check_destination(self) -> None:
         files = self.destination.files()
-        assert sorted(files.values()) == sorted(self.copied.values())
+        assert sorted(files.values()) == sorted(sha for _, sha in self.copied.values())
         assert self.destination.leftovers() == []
         items = list(self.workspace.items(source=self.backup))
         assert {item.path: item.sha256 for item in items} == files
-        provenances = [item.provenance.source_id for item in items if item.provenance]
-        assert len(set(provenances)) == len(provenances), "an item copied twice"
+        provenances = collections.Counter(
+            (item.provenance.source_id, item.sha256) for item in items if item.provenance
+        )
+        assert provenances <= collections.Counter(self.copied.values()), "an item copied twice"
         unmarked = {item.sha256 for item in items if item.provenance is None}
         assert unmarked <= self.reindexed, "a copy indexed without its provenance"
 

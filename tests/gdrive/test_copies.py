@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import math
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import attrs
 from fakes.drive import FakeDrive
 from gdrive.helpers import Library, Mediasync, source_for
 from media_factory import write_jpeg
@@ -69,7 +71,29 @@ def test_a_copy_is_found_where_it_went_and_not_once_it_left_the_tree(
     found = source_for(drive, library.root, service_key).find_copies([copy_of(n) for n in range(4)])
     assert list(found) == [copy_of(0).key]
     assert found[copy_of(0).key].path == "2024/summer/renamed.jpg"
-    assert found[copy_of(0).key].provenance == copy_of(0)
+    carried = found[copy_of(0).key].provenance
+    assert carried is not None
+    assert carried.key == copy_of(0).key
+    assert carried.copied_at is not None, "a marker without a time: its file's creation"
+
+
+def test_one_identifier_copied_twice_is_found_by_its_latest_copy_and_an_upload_is_tried_again(
+    drive: FakeDrive, library: Library, service_key: dict[str, Any]
+) -> None:
+    """An identifier passed from one item to another (an inode reused) leaves one marker on
+    two copies: each carries its time, the later one is found, and an upload tried again
+    with the same provenance finds its own file, not the earlier item's."""
+    source = source_for(drive, library.root, service_key)
+    earlier = attrs.evolve(copy_of(1), copied_at=datetime(2024, 5, 1, 12, tzinfo=UTC))
+    later = attrs.evolve(earlier, copied_at=datetime(2024, 6, 1, 12, tzinfo=UTC))
+    first = source.upload(io.BytesIO(b"\xff\xd8one"), "a.jpg", folder="c", provenance=earlier)
+    second = source.upload(io.BytesIO(b"\xff\xd8two"), "b.jpg", folder="c", provenance=later)
+    assert first.source_id != second.source_id, "the later item's copy took the earlier's file"
+    retried = source.upload(io.BytesIO(b"\xff\xd8two"), "b.jpg", folder="c", provenance=later)
+    assert retried.source_id == second.source_id, "an upload tried again wrote twice"
+    found = source_for(drive, library.root, service_key).find_copies([copy_of(1)])
+    assert found[copy_of(1).key].source_id == second.source_id
+    assert found[copy_of(1).key].provenance == later
 
 
 def test_copies_in_a_shared_drive_are_found_in_that_drive(

@@ -12,6 +12,7 @@ from gdrive.test_folder_map import changed, index, listing
 from gdrive.test_folder_map import sync as sync_run
 
 from mediasync import Workspace
+from mediasync_gdrive._foldermap import FORMAT
 from mediasync_gdrive._mapstore import BASE, LATEST, MapStore, parse_cursor
 
 SCOPE = "source:lib"
@@ -123,7 +124,7 @@ def test_a_damaged_map_is_rebuilt_by_a_full_scan_and_removes_nothing(
     assert changed(run) == {}
     assert "a full scan rebuilds it" in log
     assert drive.calls["files.list"] >= 1
-    assert stored(mediasync)["format"] == 2
+    assert stored(mediasync)["format"] == FORMAT
     drive.reset_counts()
     drive.rename(drive.folder("2024", under=root), "Twenty-four")
     assert changed(sync(mediasync, "lib")[0]) == {"moved": 2}

@@ -21,7 +21,7 @@ from fakes.drive import SHORTCUT, FakeDrive, FakeFile
 
 from mediasync import Workspace
 
-__all__ = ["FAST_DRIVE", "Listed", "drive_settings", "drive_truth", "freed_names_kept", "indexed"]
+__all__ = ["FAST_DRIVE", "Listed", "drive_settings", "drive_truth", "indexed"]
 
 FAST_DRIVE: dict[str, Any] = {"retry_initial_wait": 0.001, "retry_max_wait": 0.02, "timeout": 5.0}
 """Settings that keep the plugin's back-off in milliseconds."""
@@ -92,24 +92,3 @@ def indexed(workspace: Workspace, source: str) -> dict[str, Listed]:
     paths = collections.Counter(path for path, _ in items)
     assert [p for p, n in paths.items() if n > 1] == [], "two active items at one path"
     return dict(items)
-
-
-def freed_names_kept(index: dict[str, Listed], truth: dict[str, Listed]) -> dict[str, str]:
-    """Index paths that keep a ``(FILEID)`` suffix where the fake gives the file its plain name
-    back, because the older sibling of that name left the folder: index path → true path.
-
-    A known lag of change-feed syncs (a product bug, reported in docs/reliability.md): the
-    plugin re-checks the names shared with the files that changed, and the sibling left behind
-    did not change. A full reconcile ends it, and the model checks that it does.
-    """
-    where = {listed.file_id: path for path, listed in truth.items()}
-    kept: dict[str, str] = {}
-    for path, listed in index.items():
-        true_path = where.get(listed.file_id)
-        if true_path is None or true_path == path:
-            continue
-        folder, name = posixpath.split(true_path)
-        stem, ext = posixpath.splitext(name)
-        if path == posixpath.join(folder, f"{stem} ({listed.file_id}){ext}"):
-            kept[path] = true_path
-    return kept

@@ -1,7 +1,7 @@
 """Paths in a Drive index that a full listing would not give. Two ways a change-feed sync
-leaves them, found by ``tests/engine/test_model_drive.py`` (product bugs, not fixed yet: each
-test is a strict ``xfail`` that fails the day the bug is fixed, to say that the model may drop
-its allowance), and parallel uploads of one name (fixed).
+left them, found by ``tests/engine/test_model_drive.py`` (a name freed by the older of two
+siblings, and two names that are one once made safe), and parallel uploads of one name: all
+three fixed, each test failing without its fix.
 
 The rule (``mediasync_gdrive._names``): among siblings whose names are one once made safe, the
 oldest keeps the name and each later one is ``name (FILEID).ext``.
@@ -35,7 +35,6 @@ def synced(workspace: Workspace, source: str = "photos") -> None:
     assert workspace.sync(source).run.status is RunStatus.OK
 
 
-@pytest.mark.xfail(strict=True, reason="the sibling left behind keeps its (FILEID) suffix")
 @pytest.mark.parametrize("leaves", ["renamed", "moved", "trashed"])
 def test_a_name_freed_by_the_older_sibling_goes_to_the_younger_at_the_next_sync(
     drive: FakeDrive, drive_key: dict[str, Any], workspace: Workspace, leaves: str
@@ -54,7 +53,6 @@ def test_a_name_freed_by_the_older_sibling_goes_to_the_younger_at_the_next_sync(
     assert indexed(workspace, "photos") == drive_truth(drive, root)
 
 
-@pytest.mark.xfail(strict=True, reason="the sibling query asks for the raw name only")
 def test_names_that_are_one_once_made_safe_never_share_a_path(
     drive: FakeDrive, drive_key: dict[str, Any], workspace: Workspace
 ) -> None:

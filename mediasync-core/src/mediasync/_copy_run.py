@@ -5,15 +5,21 @@ destination's index says which it holds copies of (one query, by provenance); th
 itself is asked about the others (``find_copies``, its markers), and what it finds is indexed
 instead of copied; the rest go to the worker threads (``transfer``), and what they wrote is
 indexed in one transaction. Counts are kept as each upload ends, for the progress.
+
+A provenance names the source's identifier, which may have passed from an earlier item to this
+one where the source's identifiers are not ``STABLE_IDS`` (a local folder's inodes): a copy
+counts only if it is of this item (``is_copy_of``, by its time and bytes), else the item is
+copied, beside the earlier item's copy.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from mediasync._app import App
@@ -21,10 +27,10 @@ from mediasync._copy_transfer import SourcePairs, Transfer, as_copy, transfer
 from mediasync._db.items import count_items, iter_items
 from mediasync._db.sources import SourceRecord, utcnow
 from mediasync._errors import MediasyncError
-from mediasync._models import Provenance
+from mediasync._models import Capability, MediaEntry, Provenance
 from mediasync._results import CopiedItem, CopyProgress, CopyReport, Item
 from mediasync._source import Source
-from mediasync._sync.copies import CopyIndex
+from mediasync._sync.copies import CopyIndex, is_copy_of
 
 if TYPE_CHECKING:
     from mediasync._copying import CopyRequest
@@ -62,6 +68,11 @@ class CopyRun:
             lambda: app.open_source(self.source), lambda: app.open_source(self.destination)
         )
         self._marker_reader: Source | None = None
+        capabilities = app.plugins.source_type(self.source.type).capabilities
+        self._stable = Capability.STABLE_IDS in capabilities
+        """Identifiers one item's for ever (a Drive file id, an Instagram media id): a copy of
+        the identifier is one of the item. Else (a local folder's inode) one may pass from one
+        item to another."""
         self._stopping = threading.Event()
         self._started = time.perf_counter()
         self.total = self.considered = 0
@@ -134,8 +145,9 @@ class CopyRun:
         the copies its markers show and its index lacks are indexed now."""
         if not page:
             return []
-        known = self.index.copied(self.source.name, [item.source_id for item in page])
-        fresh = [item for item in page if item.source_id not in known]
+        since = None if self._stable else self.index.identified(page)
+        known = self.index.copied(self.source.name, page, since)
+        fresh = [item for item in page if item.id not in known]
         self.skipped += len(page) - len(fresh)
         if not fresh:
             self._progress()
@@ -146,7 +158,9 @@ class CopyRun:
         except (MediasyncError, OSError) as exc:
             self.error = f"cannot ask '{self.destination.name}' which copies it has: {exc}"
             return []
-        marked = [item for item in fresh if wanted[item.id].key in found]
+        marked = [
+            item for item in fresh if self._found(item, found.get(wanted[item.id].key), since)
+        ]
         if marked:
             entries = []
             for item in marked:
@@ -158,7 +172,17 @@ class CopyRun:
             self.skipped += len(marked)
             self.found += len(marked)
         self._progress()
-        return [item for item in fresh if wanted[item.id].key not in found]
+        copied = {item.id for item in marked}
+        return [item for item in fresh if item.id not in copied]
+
+    @staticmethod
+    def _found(item: Item, entry: MediaEntry | None, since: Mapping[int, datetime] | None) -> bool:
+        """Whether the copy the destination's markers show for ``item``'s identifier is one of
+        ``item`` (not of an earlier item on that identifier: see ``is_copy_of``)."""
+        if entry is None or since is None:
+            return entry is not None
+        copied_at = None if entry.provenance is None else entry.provenance.copied_at
+        return is_copy_of(copied_at, entry.sha256, item, since.get(item.id))
 
     def _markers(self) -> Source:
         """The destination instance the main thread asks for markers (made when first asked,

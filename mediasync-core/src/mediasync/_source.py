@@ -292,7 +292,10 @@ class Source(abc.ABC):
         ``copy`` asks the index first and this only for what the index does not know, so a
         copy stays idempotent when the index was lost or the last run stopped between an
         upload and its index write. Each entry is what the listing yields for that file (with
-        ``sha256`` where known) and carries the provenance. A new instance of the source must
+        ``sha256`` where known) and carries the provenance, with the ``copied_at`` the marker
+        kept (an identifier may pass from one item of its source to another, so two files may
+        carry one key: give the one copied last; ``copy`` tells by its time and bytes whether
+        it is a copy of the item holding the identifier now). A new instance of the source must
         find what an earlier one wrote. The default finds nothing: a source that keeps no
         markers is copied into again once its index is gone.
         """

@@ -10,7 +10,8 @@ the files below it. A page is read like this:
    database, one statement per folder, however many files are below;
 3. only folders new to the tree are listed (their content is not in the feed);
 4. each changed file is placed below its folder (``_place``); a file whose folder is outside
-   the tree, trashed or deleted files, are removed (an id the index never had is a no-op);
+   the tree, trashed or deleted files, are removed (an id the index never had is a no-op); a
+   name the oldest of several files left passes to the next one, placed with them;
 5. after the last page the map, if it changed, is stored under a new version the cursor names.
 
 The root folder itself trashed, deleted or no longer shared stops the run: nothing is removed.
@@ -141,6 +142,7 @@ class ChangeFeed:
                 "the source's Drive folder was trashed, deleted or unshared; nothing "
                 "was changed in the index (restore or share it, or remove the source)"
             )
+        remembered = dict(fmap.names)
         update = MapUpdate(fmap, self.client)
         update.apply(gone, folders, shortcuts)
         upserts: dict[str, MediaEntry] = {}
@@ -161,7 +163,8 @@ class ChangeFeed:
             if not update.tops:
                 break
         placed = [(key, r) for key, r in placed if str(r["id"]) not in upserts]
-        upserts.update(self.placer.place(fmap, fmap.paths(), placed))
+        left = [*removed, *upserts]  # gone, or placed by a listing: either way off their name
+        upserts.update(self.placer.place(fmap, fmap.paths(), placed, left, remembered))
         return upserts, removed
 
     def _list_new(self, update: MapUpdate, fmap: FolderMap, upserts: dict[str, MediaEntry]) -> None:
@@ -180,4 +183,4 @@ class ChangeFeed:
 
 
 def _structure(fmap: FolderMap) -> tuple[Any, ...]:
-    return (fmap.nodes, list(fmap.outside), fmap.shared)
+    return (fmap.nodes, list(fmap.outside), fmap.names)

@@ -18,7 +18,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from mediasync import AuthError
+from mediasync import AuthError, SourceUnreachable
+from mediasync_gdrive._answers import checked
 from mediasync_gdrive._errors import is_transient, retry_after, translate
 from mediasync_gdrive._settings import DEFAULT_ENDPOINT, GDriveSettings, parse_credentials
 
@@ -111,6 +112,7 @@ class DriveClient:
                 self._credentials = load_credentials(
                     self.settings.credentials.reveal(), self.endpoint
                 )
+                _read_token_answers_safely(self._credentials)
             return self._credentials
 
     def service(self) -> Any:
@@ -136,7 +138,8 @@ class DriveClient:
 
     def call(self, make: Callable[[Any], Any], what: str) -> Any:
         """Builds a request from this thread's service and executes it with retries."""
-        return self.retry(lambda: make(self.service()).execute(num_retries=0), what)
+        answer = self.retry(lambda: make(self.service()).execute(num_retries=0), what)
+        return checked(answer, what)
 
     def retry(self, attempt: Callable[[], T], what: str) -> T:
         """Runs ``attempt`` until it succeeds, fails for good, or the attempts run out.
@@ -192,6 +195,30 @@ class DriveClient:
             for connection in list(connections.values()):
                 connection.close()
             connections.clear()
+
+
+def _read_token_answers_safely(credentials: Any) -> None:
+    """A token answer google-auth cannot read (an HTML page with status 200, JSON cut off or of
+    another shape) makes it fail with ``TypeError``/``KeyError``/``ValueError``: that becomes
+    ``SourceUnreachable`` saying so (never the answer itself: it may hold a token)."""
+    from google.auth.exceptions import GoogleAuthError
+
+    real = credentials.refresh
+
+    def refresh(request: Any) -> None:
+        try:
+            real(request)
+        except GoogleAuthError:
+            raise
+        except (TypeError, KeyError, ValueError, AttributeError) as exc:
+            host = urlsplit(str(getattr(credentials, "_token_uri", "") or "")).netloc
+            raise SourceUnreachable(
+                f"Google's token endpoint{' at ' + host if host else ''} answered with "
+                f"something mediasync cannot read ({type(exc).__name__}): a proxy in between, "
+                "or Google failing; nothing was changed, try again later"
+            ) from None
+
+    credentials.refresh = refresh
 
 
 def _is_ours(exc: Exception) -> bool:

@@ -29,8 +29,8 @@ from mediasync_gdrive._listing import (
     FOLDERS_FILTER,
     Folder,
     children_of,
+    notable_names,
     page_by_page,
-    shared_names,
 )
 from mediasync_gdrive._mapbuild import WALK, build_map, inside_count
 from mediasync_gdrive._mapupdate import FOLDER_FIELDS
@@ -108,7 +108,7 @@ class Discovery:
                 for folder_id in batch:
                     kids = [k for k in children.get(folder_id, []) if not is_folder_like(k)]
                     names = assign_names(kids)
-                    fmap.shared.update(shared_names(folder_id, kids, names))
+                    fmap.names.update(notable_names(folder_id, kids))
                     folder_path = paths[listed[folder_id]]
                     for kid in kids:
                         kid_id = str(kid["id"])
@@ -156,5 +156,5 @@ class Discovery:
             visited=visited,
             folders_only=folders_only,
             on_folder=seen,
-            duplicates=fmap.shared,
+            duplicates=fmap.names,
         )

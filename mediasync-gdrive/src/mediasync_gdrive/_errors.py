@@ -119,6 +119,10 @@ def translate(exc: BaseException, what: str, endpoint: str) -> Exception | None:
         if not is_transport(exc):
             return None
         return SourceUnreachable(f"cannot reach Google Drive at {endpoint} for {what}: {exc}")
+    if status < 300:  # a success without what it should carry (an upload session's address)
+        from mediasync_gdrive._answers import unreadable
+
+        return unreadable(getattr(exc, "content", b""), what, status)
     reason, message = _detail(exc)
     shown = f"{message or 'HTTP ' + str(status)}" + (f" ({reason})" if reason else "")
     if status == 401:

@@ -12,7 +12,9 @@ the tree is ``blocked``: listed nowhere, it only takes its name among its siblin
 in a listing. Paths follow ``_names``: folder-like siblings that share a safe name are told
 apart by age, so a folder's path may change when a sibling does, and the map computes them
 all at once. ``outside`` remembers folders learnt to be outside the tree (bounded), so changes
-there are ignored without asking Drive again.
+there are ignored without asking Drive again. ``names`` remembers the few file names that a
+change cannot be placed by alone (``_place``): those several files of a folder share, and those
+written otherwise than made safe (``a/b.jpg``, listed as ``a_b.jpg``).
 """
 
 from __future__ import annotations
@@ -26,11 +28,13 @@ import attrs
 
 from mediasync_gdrive._names import FOLDER, assign_names
 
-__all__ = ["FORMAT", "FolderMap", "MapFormatError", "Node"]
+__all__ = ["FORMAT", "FolderMap", "MapFormatError", "Members", "Node"]
 
-FORMAT = 2
-"""The stored map's format; a map of another (or none) is rebuilt by a full scan."""
+FORMAT = 3
+"""The stored map's format (3: with ``names``); a map of another (or none) is rebuilt by a
+full scan."""
 OUTSIDE_KEPT = 20_000
+Members = tuple[tuple[str, str], ...]
 
 
 class MapFormatError(ValueError):
@@ -57,8 +61,10 @@ class FolderMap:
     gen: str = ""
     nodes: dict[str, Node] = attrs.field(factory=dict)
     outside: dict[str, None] = attrs.field(factory=dict)
-    shared: set[str] = attrs.field(factory=set)
-    """``folder id/safe name`` of file names two files of a folder share (see ``_place``)."""
+    names: dict[str, Members] = attrs.field(factory=dict)
+    """``folder id/safe name`` → the files of that folder with that safe name, as ``(id, name
+    in Drive)`` oldest first (the first one has the name in paths), for the names that several
+    files share or that some file writes otherwise than made safe (see ``_place``)."""
     seen_until: str = ""
     """The latest change time (or listed time) the map reflects: files created after it are new."""
 
@@ -100,6 +106,10 @@ class FolderMap:
                     pending.append(key)
         return found
 
+    def shared(self, pair: str) -> bool:
+        """Whether several files of the folder were last seen with this ``folder/safe name``."""
+        return len(self.names.get(pair, ())) > 1
+
     def drive_of(self, key: str) -> str | None:
         node = self.nodes[key]
         return node.drive if node.drive is not None or node.target else self.drive
@@ -124,6 +134,10 @@ class FolderMap:
         self.mark_outside(self.listing_id(key) for key in gone if not self.nodes[key].blocked)
         for key in gone:
             del self.nodes[key]
+        if self.names:  # the names of folders no longer in the tree (a returning one is listed)
+            folders = self.keys_by_folder()
+            for pair in [p for p in self.names if p.partition("/")[0] not in folders]:
+                del self.names[pair]
         return gone
 
     def copy(self) -> FolderMap:
@@ -133,7 +147,7 @@ class FolderMap:
             self.gen,
             dict(self.nodes),
             dict(self.outside),
-            set(self.shared),
+            dict(self.names),
             self.seen_until,
         )
 
@@ -152,7 +166,7 @@ class FolderMap:
                 for k, n in self.nodes.items()
             },
             "outside": list(self.outside),
-            "shared": sorted(self.shared),
+            "names": {pair: [list(m) for m in members] for pair, members in self.names.items()},
         }
 
     @classmethod
@@ -169,7 +183,10 @@ class FolderMap:
                 str(value["gen"]),
                 nodes,
                 dict.fromkeys(map(str, value["outside"])),
-                set(map(str, value["shared"])),
+                {
+                    str(pair): tuple((str(i), str(n)) for i, n in members)
+                    for pair, members in value["names"].items()
+                },
                 str(value.get("seen_until") or ""),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:

@@ -10,7 +10,7 @@ a folder's children at once.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -27,8 +27,8 @@ __all__ = [
     "FolderSeen",
     "children_of",
     "list_pages",
+    "notable_names",
     "page_by_page",
-    "shared_names",
 ]
 
 MEDIA_FILTER = (
@@ -140,12 +140,22 @@ def children_of(
     return children
 
 
-def shared_names(
-    folder_id: str, children: list[Mapping[str, Any]], names: Mapping[str, str]
-) -> set[str]:
-    """``folder id/safe name`` of the file names several children share (see ``_place``)."""
-    return {
-        f"{folder_id}/{safe_name(str(child.get('name', '')))}"
-        for child in children
-        if not is_folder_like(child) and names[str(child["id"])] != safe_name(str(child["name"]))
-    }
+def notable_names(
+    folder_id: str, children: Iterable[Mapping[str, Any]]
+) -> dict[str, tuple[tuple[str, str], ...]]:
+    """The file names of a folder its map remembers (``FolderMap.names``): by ``folder
+    id/safe name``, the files (``(id, name in Drive)``, oldest first) of each name that several
+    files share or that a file writes otherwise than made safe."""
+    groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for child in children:
+        if not is_folder_like(child):
+            groups[safe_name(str(child.get("name", "")))].append(child)
+    notable: dict[str, tuple[tuple[str, str], ...]] = {}
+    for safe, members in groups.items():
+        raw = [str(m.get("name", "")) for m in members]
+        if len(members) > 1 or raw[0] != safe:
+            members.sort(key=lambda r: (str(r.get("createdTime", "")), str(r["id"])))
+            notable[f"{folder_id}/{safe}"] = tuple(
+                (str(m["id"]), str(m.get("name", ""))) for m in members
+            )
+    return notable

@@ -2,7 +2,8 @@
 
 With a provenance (where the bytes were copied from), the file carries a marker in its
 ``appProperties`` (see ``_copies``): ``find_copies`` finds it across the tree, and an upload
-into the same folder finds it with one query instead of uploading again.
+tried again into the same folder finds it with one query instead of uploading again (the file
+of that very copy, by its time: one with the marker of an earlier copy holds another item).
 A taken name gets ``name (1).ext``, ``name (2).ext``…: Drive would accept a duplicate name, but
 the index would then list it as ``name (FILEID).ext`` and the caller would lose track of it.
 A name another thread of this process is uploading under counts as taken (``copy`` uploads in
@@ -19,8 +20,9 @@ from collections.abc import Mapping
 from typing import Any, BinaryIO
 
 from mediasync import AuthError, MediaEntry, Provenance, SourceError
+from mediasync_gdrive._answers import checked
 from mediasync_gdrive._client import DriveClient
-from mediasync_gdrive._copies import COPY_KEY, copy_marker, marker_query
+from mediasync_gdrive._copies import COPY_KEY, copied_at, copy_properties, marker_query
 from mediasync_gdrive._entries import FILE_FIELDS, entry_from, quote
 from mediasync_gdrive._listing import Folder, list_pages
 from mediasync_gdrive._names import FOLDER, extension_type, safe_folder, safe_name, with_suffix
@@ -67,15 +69,15 @@ class Uploader:
         parent = self.root.id
         for part in parts:
             parent = self._folder(parent, part)
-        marker = None if provenance is None else copy_marker(provenance)
-        if marker is not None:
-            found = self._by_marker(parent, marker)
+        properties = None if provenance is None else copy_properties(provenance)
+        if provenance is not None and properties is not None:
+            found = self._by_marker(parent, provenance, properties[COPY_KEY])
             if found is not None:
                 return self._entry(found, parts, str(found["name"]), provenance)
         wanted = safe_name(name)
         final = self._free_name(parent, wanted)
         try:
-            resource = self._send(stream, final, parent, marker)
+            resource = self._send(stream, final, parent, properties)
         finally:
             with _NAME_LOCK:
                 _UPLOADING.discard((self.client.endpoint, parent, final))
@@ -126,9 +128,17 @@ class Uploader:
         _CREATED_FOLDERS[(self.client.endpoint, parent, name)] = str(created["id"])
         return str(created["id"])
 
-    def _by_marker(self, parent: str, marker: str) -> Mapping[str, Any] | None:
+    def _by_marker(
+        self, parent: str, provenance: Provenance, marker: str
+    ) -> Mapping[str, Any] | None:
+        """The file this very copy wrote already (an upload tried again), if any: a file with
+        the marker of an earlier copy holds an earlier item on the identifier."""
         q = f"{quote(parent)} in parents and {marker_query([marker])}"
-        return next(iter(list_pages(self.client, q)), None)
+        fields = f"{FILE_FIELDS},appProperties"
+        for resource in list_pages(self.client, q, fields=fields):
+            if provenance.copied_at is None or copied_at(resource) == provenance.copied_at:
+                return resource
+        return None
 
     def _free_name(self, parent: str, wanted: str) -> str:
         """A name no file of ``parent`` has and no other upload of this process is taking;
@@ -151,7 +161,7 @@ class Uploader:
         raise SourceError(f"cannot name the upload: '{wanted}' and {MAX_NUMBER} variants are taken")
 
     def _send(
-        self, stream: BinaryIO, name: str, parent: str, marker: str | None
+        self, stream: BinaryIO, name: str, parent: str, properties: dict[str, str] | None
     ) -> Mapping[str, Any]:
         from googleapiclient.http import MediaIoBaseUpload
 
@@ -164,8 +174,8 @@ class Uploader:
             seekable = spool  # type: ignore[assignment]
         mime = extension_type(name) or "application/octet-stream"
         body: dict[str, Any] = {"name": name, "parents": [parent], "mimeType": mime}
-        if marker is not None:
-            body["appProperties"] = {COPY_KEY: marker}
+        if properties is not None:
+            body["appProperties"] = properties
         try:
             media = MediaIoBaseUpload(
                 seekable, mimetype=mime, chunksize=self.chunk_size, resumable=True
@@ -180,7 +190,7 @@ class Uploader:
                 _, response = self.client.retry(
                     lambda: request.next_chunk(num_retries=0), f"upload of {name}"
                 )
-            return response
+            return checked(response, f"upload of {name}")  # type: ignore[no-any-return]
         finally:
             if spool is not None:
                 spool.close()

@@ -26,7 +26,7 @@ from mediasync_gdrive._listing import (
     Folder,
     FolderSeen,
     children_of,
-    shared_names,
+    notable_names,
 )
 from mediasync_gdrive._names import FOLDER, SHORTCUT, assign_names
 
@@ -50,14 +50,14 @@ class TreeWalker:
         visited: set[str],
         folders_only: bool = False,
         on_folder: FolderSeen | None = None,
-        duplicates: set[str] | None = None,
+        duplicates: dict[str, tuple[tuple[str, str], ...]] | None = None,
     ) -> Iterator[MediaEntry]:
         """Yields the media below ``starts`` with their paths.
 
         Args:
             folders_only: list folders and shortcuts only, yield nothing; ``on_folder`` hears
                 of each folder (how the folder map is built level by level).
-            duplicates: gets ``folder id/name`` of every file name two files share.
+            duplicates: gets the file names a folder map remembers (``notable_names``).
         """
         queues: dict[str | None, deque[Folder]] = defaultdict(deque)
         shortcuts: deque[tuple[Folder, Folder, Mapping[str, Any]]] = deque()
@@ -83,7 +83,7 @@ class TreeWalker:
                 kids = children.get(folder.id, [])
                 names = assign_names(kids)
                 if duplicates is not None:
-                    duplicates.update(shared_names(folder.id, kids, names))
+                    duplicates.update(notable_names(folder.id, kids))
                 for resource in kids:
                     path = posixpath.join(folder.path, names[str(resource["id"])])
                     yield from self._visit(

@@ -155,7 +155,13 @@ class Containers:
                 answer = self.client.call_once("POST", f"{self.user_id}/media", **params)
             except GraphError as exc:
                 self._raise(exc, f"creating the container of {what}")
-            return str(answer["id"])
+            container_id = _media_id(answer)
+            if container_id is None:  # nothing was posted: the next run makes another one
+                raise PublishError(
+                    f"Instagram's answer to creating the container of {what} holds no id: "
+                    "not an answer mediasync can read"
+                )
+            return container_id
 
         try:
             return self._retrying()(once)
@@ -173,8 +179,15 @@ class Containers:
 
     def status(self, container_id: str) -> tuple[Status, str]:
         answer = self.client.get(container_id, fields="status_code,status")
-        code = str(answer.get("status_code") or "IN_PROGRESS")
-        return code, str(answer.get("status") or code)  # type: ignore[return-value]
+        code = answer.get("status_code") or "IN_PROGRESS"
+        if code not in STATUSES:
+            shown = repr(code) if isinstance(code, str) else f"a JSON {type(code).__name__}"
+            raise PublishError(
+                f"Instagram answered the status of container {container_id} with {shown}, "
+                f"not one of {', '.join(STATUSES)}"
+            )
+        text = answer.get("status")
+        return code, text if isinstance(text, str) and text else code  # type: ignore[return-value]
 
     def wait(self, container_id: str, what: str) -> Status:
         """Reads the status with growing pauses until it is ``FINISHED`` (or ``PUBLISHED``).
@@ -266,7 +279,16 @@ class Containers:
                     again = PublishError(f"Instagram refused publishing: {describe(exc)}")
                     raise _Again(again) from None
                 self._raise(exc, "publishing")
-            return str(answer["id"])
+            media_id = _media_id(answer)
+            if media_id is None:  # as an answer lost: the container says whether it posted
+                code, text = self.status(container_id)
+                if code == "PUBLISHED":
+                    return None
+                error = PublishError("Instagram's answer to publishing holds no media id")
+                if code != "FINISHED":
+                    raise PublishError(f"the container cannot be published: {text}")
+                raise _Again(error)
+            return media_id
 
         try:
             return self._retrying(ATTEMPTS + 2)(once)
@@ -301,6 +323,17 @@ class Containers:
             return None
         link = found[0].get("permalink")
         return str(found[0]["id"]), link if isinstance(link, str) else None
+
+
+STATUSES = ("FINISHED", "IN_PROGRESS", "ERROR", "EXPIRED", "PUBLISHED")
+
+
+def _media_id(answer: Any) -> str | None:
+    """The ``id`` of a creation's answer, ``None`` when it has none a Graph id can be."""
+    media_id = answer.get("id") if isinstance(answer, dict) else None
+    if isinstance(media_id, bool) or not isinstance(media_id, str | int) or media_id == "":
+        return None
+    return str(media_id)
 
 
 def _time(text: Any) -> datetime:

@@ -27,6 +27,7 @@ from mediasync_instagram._failures import (
     regain_seconds,
     usage_percent,
 )
+from mediasync_instagram._media import unreadable_media
 
 __all__ = ["GraphClient", "GraphError", "MissingObject"]
 
@@ -145,8 +146,18 @@ class GraphClient:
             data = document.get("data")
             if not isinstance(data, list):
                 raise GraphError(f"the Graph API's answer for {path} holds no 'data' list")
-            yield [item for item in data if isinstance(item, dict)]
-            following = (document.get("paging") or {}).get("next")
+            for item in data:  # a page read without some of its media would look like removals
+                problem = unreadable_media(item)
+                if problem is not None:
+                    raise GraphError(
+                        f"the Graph API's answer for {path} holds an item {problem}: not an "
+                        "answer mediasync can read; try again later"
+                    )
+            yield data
+            paging = document.get("paging") or {}
+            following = paging.get("next") if isinstance(paging, dict) else None
+            if following is not None and not isinstance(following, str):
+                raise GraphError(f"the Graph API's answer for {path} has a paging link not text")
             if not following:
                 return
             document = self._call("GET", self._own_url(str(following)), {})

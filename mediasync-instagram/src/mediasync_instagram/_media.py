@@ -8,13 +8,14 @@ post says (caption, permalink, type, username) is the entry's metadata; the sign
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from mediasync import MediaEntry
 
-__all__ = ["CHILD_FIELDS", "entries_of", "media_fields", "parse_timestamp"]
+__all__ = ["CHILD_FIELDS", "entries_of", "media_fields", "parse_timestamp", "unreadable_media"]
 
 CHILD_FIELDS = "id,media_type,media_url,thumbnail_url,timestamp"
 _BASE_FIELDS = "id,caption,media_type,media_url,permalink,thumbnail_url,timestamp,username"
@@ -41,9 +42,53 @@ def parse_timestamp(text: Any) -> datetime:
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+_TEXT_FIELDS = (
+    "media_type",
+    "media_url",
+    "thumbnail_url",
+    "timestamp",
+    "caption",
+    "permalink",
+    "username",
+    "media_product_type",
+)
+
+
+def unreadable_media(media: Any) -> str | None:
+    """What is wrong with one media of a listing (``"without an id"``…), ``None`` when it is
+    readable. A missing ``media_url`` is not wrong: Instagram omits it for copyrighted audio,
+    and the media is counted as unavailable."""
+    if not isinstance(media, Mapping):
+        return f"that is a JSON {type(media).__name__}, not an object"
+    media_id = media.get("id")
+    if isinstance(media_id, bool) or not isinstance(media_id, str | int) or media_id == "":
+        return "without an id"
+    for key in _TEXT_FIELDS:
+        if media.get(key) is not None and not isinstance(media[key], str):
+            return f"whose {key} is a JSON {type(media[key]).__name__}, not a string"
+    children = media.get("children")
+    if children is None:
+        return None
+    data = children.get("data") if isinstance(children, Mapping) else None
+    if not isinstance(data, list):
+        return "whose children hold no 'data' list"
+    for child in data:
+        problem = unreadable_media(child)
+        if problem is not None:
+            return f"with a child {problem}"
+    return None
+
+
 def _safe_id(media_id: Any) -> str:
+    """The id as a path segment: itself when it is one (Graph ids are digits), else what is
+    left of it once made safe plus a digest of all of it, so that two ids never meet at one
+    path (``../x.jpg`` and ``x.jpg/..``)."""
     text = str(media_id)
-    return "".join(ch for ch in text if ch.isascii() and (ch.isalnum() or ch in "-_"))[:64] or "x"
+    kept = "".join(ch for ch in text if ch.isascii() and (ch.isalnum() or ch in "-_"))
+    if kept == text and 0 < len(text) <= 64:
+        return text
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"{kept[:48]}-{digest}" if kept else digest
 
 
 def entries_of(

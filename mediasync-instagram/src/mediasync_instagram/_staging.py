@@ -134,6 +134,11 @@ class Stage:
             )
         else:
             answer = self._call("upload", lambda: cloudinary.uploader.upload(str(path), **options))
+        if not isinstance(answer, dict):
+            raise PublishError(
+                f"Cloudinary's upload answer is a JSON {type(answer).__name__}, not an object: "
+                "not an answer mediasync can read"
+            )
         delivered: dict[str, Any] = answer
         if convert:
             eager = answer.get("eager") or []
@@ -143,7 +148,9 @@ class Stage:
         url = delivered.get("secure_url") or delivered.get("url")
         if not isinstance(url, str) or not url:
             raise PublishError("Cloudinary's upload answer holds no secure_url")
-        return attrs.evolve(staged, url=url), int(delivered.get("bytes") or size)
+        fetched = delivered.get("bytes")
+        fetched = fetched if type(fetched) is int and fetched > 0 else size
+        return attrs.evolve(staged, url=url), fetched
 
     def destroy(self, staged: Staged) -> bool:
         """Deletes the staged file (its derivatives with it); ``False`` when Cloudinary could

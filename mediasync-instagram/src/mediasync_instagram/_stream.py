@@ -2,7 +2,8 @@
 
 A connection that drops mid-file is picked up where it broke off (an HTTP ``Range`` request),
 and an answer of 429 or 5xx (a proxy's 502, an overloaded edge) is asked again after a pause,
-a few times; then that one file fails (``SourceError``) and a copy goes on with the others.
+a few times; then that one file fails (``SourceError``) and a copy goes on with the others,
+as it does for a ``media_url`` that is not a URL at all.
 """
 
 from __future__ import annotations
@@ -59,6 +60,10 @@ class ResponseStream(io.RawIOBase):
             context = self._client.download(self._url, headers)
             try:
                 response = context.__enter__()
+            except httpx.InvalidURL:  # a media_url with spaces, control characters…
+                raise SourceError(
+                    "Instagram's media_url is not a URL that can be fetched"
+                ) from None
             except httpx.TransportError:
                 if attempt + 1 == ATTEMPTS:
                     raise SourceError("the download failed: the connection kept dropping") from None

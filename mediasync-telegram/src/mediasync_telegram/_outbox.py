@@ -4,7 +4,8 @@ The ``sync_finished`` observer runs on the run's observer thread, and a run retu
 its observers are done: a slow or rate-limited Bot API would hold the worker. The observer
 therefore only queues; one daemon thread per process sends, through its own short-lived httpx
 client (opened when something is queued, closed when the queue is empty). Telegram's 429 is
-waited out as its ``retry_after`` says; a chat that refuses (blocked the bot, gone) costs a
+waited out as its ``retry_after`` says; a dropped connection, a proxy's page or Telegram's 5xx
+is asked again after a pause (1 s, 2 s); a chat that refuses (blocked the bot, gone) costs a
 warning. At exit the queue gets ``FLUSH_AT_EXIT`` seconds to empty, so ``mediasync sync``
 still notifies before the process ends.
 """
@@ -123,6 +124,9 @@ def _send_piece(client: httpx.Client, url: str, chat_id: int, text: str) -> bool
             continue
         if response.status_code == 200 and body.get("ok"):
             return True
+        if response.status_code >= 500 and attempt < ATTEMPTS:
+            time.sleep(attempt)  # Telegram's own 5xx: asked again, as a dropped connection is
+            continue
         wait = (body.get("parameters") or {}).get("retry_after")
         if response.status_code == 429 and wait is not None and attempt < ATTEMPTS:
             if float(wait) > MAX_FLOOD_WAIT:

@@ -374,14 +374,16 @@ class FakeCloudinary:
         kind: FaultKind = "error",
         delay: float = 0.5,
         headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
     ) -> None:
         """The next ``times`` requests to ``endpoint`` (``"*"``: any API endpoint) fail.
 
         ``kind`` says how (see ``_faults``): ``"error"`` answers ``status`` with ``message``
-        (420/429 with ``X-FeatureRateLimit-*`` headers), ``"html"`` a 502 page, ``"drop"``
-        closes the connection, ``"slow"`` waits ``delay`` seconds then answers normally.
+        (420/429 with ``X-FeatureRateLimit-*`` headers), ``"html"`` a 502 page, ``"malformed"``
+        a 200 whose JSON is cut off (or is ``body``), ``"drop"`` closes the connection,
+        ``"slow"`` waits ``delay`` seconds then answers normally.
         """
-        fault = Fault(kind, status, message, delay, tuple((headers or {}).items()))
+        fault = Fault(kind, status, message, delay, tuple((headers or {}).items()), body)
         self.faults.add(endpoint, fault, times)
 
     def set_admin_allowance(

@@ -6,6 +6,8 @@ Kinds:
   420 and 429 also carry ``X-FeatureRateLimit-Limit/-Remaining/-Reset`` with nothing remaining;
 - ``"html"``: an HTML error page, as a proxy in front of the API sends (502 unless another
   ``status`` is given);
+- ``"malformed"``: status 200 (unless another ``status`` is given) with ``body`` served as JSON,
+  by default one cut off half-way (``body`` as given: fields missing, values of the wrong type);
 - ``"drop"``: the request is read, then the connection closes without an answer;
 - ``"slow"``: the answer waits ``delay`` seconds, then is served normally.
 
@@ -23,7 +25,10 @@ from typing import Literal
 
 __all__ = ["ENDPOINTS", "Fault", "FaultKind", "Faults"]
 
-FaultKind = Literal["error", "html", "drop", "slow"]
+FaultKind = Literal["error", "html", "malformed", "drop", "slow"]
+
+CUT_OFF_JSON = b'{"asset_id": "4f1c2e", "public_id": "ms/'
+"""The default ``malformed`` body."""
 
 ENDPOINTS = frozenset(
     {
@@ -59,6 +64,7 @@ class Fault:
     message: str | None = None
     delay: float = 0.0
     headers: tuple[tuple[str, str], ...] = ()
+    body: bytes | None = None
 
     def text(self) -> str:
         return self.message or DEFAULT_MESSAGES.get(self.status, "Error")

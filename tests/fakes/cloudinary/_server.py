@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from fakes.cloudinary._admin import AdminApi, Params
 from fakes.cloudinary._delivery import Delivery, Served
-from fakes.cloudinary._faults import Fault, Faults
+from fakes.cloudinary._faults import CUT_OFF_JSON, Fault, Faults
 from fakes.cloudinary._model import Answer, ApiError, Settings, Store
 from fakes.cloudinary._multipart import PIECE, BodyError, Form, parse_form, spool_body
 from fakes.cloudinary._upload import UploadApi
@@ -363,6 +363,10 @@ class _Handler(BaseHTTPRequestHandler):
             return _Reply(0, drop=True)
         elif fault is not None and fault.kind == "html":
             return _Reply.html(fault.status if fault.status != 500 else 502)
+        elif fault is not None and fault.kind == "malformed":
+            body = CUT_OFF_JSON if fault.body is None else fault.body
+            status = fault.status if fault.status != 500 else 200
+            return _Reply(status, body, {"Content-Type": "application/json; charset=utf-8"})
         elif fault is not None:
             headers = dict(fault.headers)
             if fault.status in {420, 429}:

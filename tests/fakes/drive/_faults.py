@@ -5,6 +5,11 @@ Kinds: ``"429"`` (with ``Retry-After``), ``"500"``, ``"503"``, ``"403-rate"`` (D
 connection is closed: before any response, or half-way through a download's body) and
 ``"slow"`` (the response waits ``delay`` seconds); and two that no retry can fix: ``"401"``
 (``authError``) and ``"403-denied"`` (``insufficientFilePermissions``).
+
+Two answer what the client cannot read: ``"html"`` (a proxy's HTML page, 502 unless another
+``status`` is given: 503, or 200 for a captive portal or a misrouted request) and
+``"malformed"`` (``body`` served as is with ``status`` 200 and ``content_type`` JSON: a JSON
+body cut off half-way unless another ``body`` is given: missing fields, wrong types).
 """
 
 from __future__ import annotations
@@ -16,7 +21,21 @@ from dataclasses import dataclass, field
 
 __all__ = ["KINDS", "Fault", "Faults"]
 
-KINDS = ("429", "500", "503", "403-rate", "403-user-rate", "401", "403-denied", "drop", "slow")
+KINDS = (
+    "429",
+    "500",
+    "503",
+    "403-rate",
+    "403-user-rate",
+    "401",
+    "403-denied",
+    "drop",
+    "slow",
+    "html",
+    "malformed",
+)
+CUT_OFF_JSON = b'{"kind": "drive#fileList", "files": [{"id": "1aB'
+"""The default ``malformed`` body: a JSON answer that stops half-way."""
 
 
 @dataclass(frozen=True)
@@ -24,6 +43,11 @@ class Fault:
     kind: str
     retry_after: float | None = None
     delay: float = 0.0
+    status: int | None = None
+    """``html``: the page's status (502); ``malformed``: the answer's (200)."""
+    body: bytes | None = None
+    """``malformed``: the answer's body (``CUT_OFF_JSON``)."""
+    content_type: str = "application/json; charset=UTF-8"
 
 
 @dataclass
@@ -53,6 +77,9 @@ class Faults:
         endpoints: Iterable[str] | None = None,
         retry_after: float | None = None,
         delay: float = 2.0,
+        status: int | None = None,
+        body: bytes | None = None,
+        content_type: str = "application/json; charset=UTF-8",
     ) -> None:
         """The next ``count`` requests (to ``endpoints``, default any Drive endpoint) fail."""
         if kind not in KINDS:
@@ -60,7 +87,7 @@ class Faults:
         with self.lock:
             self.rules.append(
                 _Rule(
-                    Fault(kind, retry_after, delay),
+                    Fault(kind, retry_after, delay, status, body, content_type),
                     count,
                     frozenset(endpoints) if endpoints is not None else None,
                 )

@@ -14,11 +14,16 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from fakes.drive._api import ApiError, DriveApi
 from fakes.drive._auth import AuthServer, TokenError
-from fakes.drive._faults import Fault, Faults
+from fakes.drive._faults import CUT_OFF_JSON, Fault, Faults
 
 __all__ = ["AUTH_ENDPOINTS", "DriveServer", "RequestRecord"]
 
 AUTH_ENDPOINTS = frozenset({"token", "oauth.authorize"})
+_HTML_PAGE = (
+    b"<!DOCTYPE html><html lang=en><title>Error {status} (Server Error)!!1</title>"
+    b"<p><b>{status}.</b> <ins>That\xe2\x80\x99s an error.</ins><p>The server encountered a "
+    b"temporary error and could not complete your request.</html>"
+)
 _FAULT_BODIES: dict[str, tuple[int, str, str, str]] = {
     "429": (429, "usageLimits", "rateLimitExceeded", "Rate Limit Exceeded"),
     "500": (500, "global", "internalError", "Internal Error"),
@@ -162,6 +167,15 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
     def _fault_response(self, fault: Fault) -> None:
+        if fault.kind == "html":
+            status = fault.status or 502
+            page = _HTML_PAGE.replace(b"{status}", str(status).encode())
+            self._send(status, page, {"Content-Type": "text/html; charset=UTF-8"})
+            return
+        if fault.kind == "malformed":
+            raw = CUT_OFF_JSON if fault.body is None else fault.body
+            self._send(fault.status or 200, raw, {"Content-Type": fault.content_type})
+            return
         status, domain, reason, message = _FAULT_BODIES[fault.kind]
         headers = {}
         if fault.kind == "429":

@@ -569,17 +569,19 @@ class FakeGraph:
         delay: float = 0.5,
         user_title: str | None = None,
         user_msg: str | None = None,
+        body: bytes | None = None,
     ) -> None:
         """The next ``times`` requests to ``endpoint`` (``"*"``: any API endpoint) fail.
 
         With ``code`` (and ``subcode``) they answer that Graph error (a publishing subcode such
         as 2207051 brings its documented code and messages; a throttling code its usage
         headers); otherwise ``kind`` says how: ``"html"`` (502 page), ``"malformed"`` (cut-off
-        JSON), ``"drop"`` (connection closed; mid-body on ``"cdn"``), ``"slow"`` (``delay``
-        seconds, then served) or ``"crash"`` (served, then the connection closes unanswered).
+        JSON, or ``body``), ``"drop"`` (connection closed; mid-body on ``"cdn"``), ``"slow"``
+        (``delay`` seconds, then served) or ``"crash"`` (served, then the connection closes
+        unanswered).
         ``status`` and ``message`` override the defaults; ``user_title``/``user_msg`` fill the
         body's ``error_user_title``/``error_user_msg``.
         """
         chosen: FaultKind = kind or "error"
-        fault = Fault(chosen, code, subcode, status, message, delay, user_title, user_msg)
+        fault = Fault(chosen, code, subcode, status, message, delay, user_title, user_msg, body)
         self.faults.add(endpoint, fault, times)

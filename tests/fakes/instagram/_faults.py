@@ -5,7 +5,8 @@ Kinds:
 - ``"error"``: a Graph error body for ``code``/``subcode`` (190 with 458/460/463/467, throttling
   4/17/32/613/80002 with ``is_transient``, transient 1 and 2 with HTTP 500/503, anything else);
 - ``"html"``: an HTML page with status 502, as a proxy in front of the API sends;
-- ``"malformed"``: status 200 with a JSON body cut off half-way;
+- ``"malformed"``: status 200 with a JSON body cut off half-way, or with ``body`` as given
+  (fields missing, values of the wrong type; ``status`` another status);
 - ``"drop"``: the connection closes: before any response on the API, half-way through the body
   on the CDN (the ``Content-Length`` promised in full);
 - ``"slow"``: the response waits ``delay`` seconds, then is served normally;
@@ -56,6 +57,8 @@ class Fault:
     delay: float = 0.0
     user_title: str | None = None
     user_msg: str | None = None
+    body: bytes | None = None
+    """``malformed``: the answer's body, served as JSON (default: one cut off half-way)."""
 
 
 @dataclass

@@ -288,8 +288,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(status, _HTML_502, {"Content-Type": "text/html; charset=utf-8"})
             return status
         elif fault is not None and fault.kind == "malformed":
-            self._send(200, b'{"data": [{"id": "1790', {"Content-Type": "application/json"})
-            return 200
+            raw = b'{"data": [{"id": "1790' if fault.body is None else fault.body
+            status = fault.status or 200
+            self._send(status, raw, {"Content-Type": "application/json"})
+            return status
         elif fault is not None and fault.kind == "error":
             assert fault.code is not None
             if fault.code in THROTTLE_CODES and fault.subcode not in PUBLISHING_ERRORS:

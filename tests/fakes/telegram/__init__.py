@@ -410,18 +410,21 @@ class FakeTelegram:
         times: int = 1,
         kind: FaultKind | None = None,
         delay: float = 0.5,
+        body: bytes | None = None,
     ) -> None:
         """The next ``times`` calls of ``method`` (``"*"``: any) fail.
 
         With ``error_code`` they answer that Bot API error (description: the given one or the
         usual one, e.g. 409's getUpdates conflict; 429 carries ``retry_after``, default 1);
-        otherwise ``kind`` says how: ``"html"`` (a 502 page), ``"drop"`` (connection closed)
-        or ``"slow"`` (``delay`` seconds, then served).
+        otherwise ``kind`` says how: ``"html"`` (a 502 page), ``"malformed"`` (a 200 whose JSON
+        is cut off, or is ``body``), ``"drop"`` (connection closed) or ``"slow"`` (``delay``
+        seconds, then served).
         """
         if method != "*" and method.lower() not in {m.lower() for m in METHODS}:
             raise ValueError(f"unknown method {method!r} (known: {', '.join(METHODS)}, or '*')")
         chosen: FaultKind = kind or "error"
-        self.faults.add(method, Fault(chosen, error_code, description, retry_after, delay), times)
+        fault = Fault(chosen, error_code, description, retry_after, delay, body)
+        self.faults.add(method, fault, times)
 
     @property
     def calls(self) -> Counter[str]:

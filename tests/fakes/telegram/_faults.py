@@ -7,6 +7,8 @@ Kinds:
   ``Retry-After`` header for 429;
 - ``"html"``: a 502 HTML page, as the proxy in front of api.telegram.org sends when the
   backend is down;
+- ``"malformed"``: status 200 with ``body`` as given, served as JSON, by default an envelope cut
+  off half-way (``body`` as given: ``{"ok": true}`` without a result, a result of the wrong type);
 - ``"drop"``: the connection closes without a response;
 - ``"slow"``: the answer waits ``delay`` seconds, then the call is served normally.
 
@@ -23,7 +25,11 @@ from typing import Literal
 
 __all__ = ["Fault", "FaultKind", "Faults"]
 
-FaultKind = Literal["error", "html", "drop", "slow"]
+FaultKind = Literal["error", "html", "malformed", "drop", "slow"]
+
+
+CUT_OFF_JSON = b'{"ok": true, "result": [{"update_id": 1'
+"""The default ``malformed`` body."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,7 @@ class Fault:
     description: str | None = None
     retry_after: int | None = None
     delay: float = 0.0
+    body: bytes | None = None
 
 
 @dataclass

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from fakes.telegram._api import BotApi
 from fakes.telegram._errors import NOT_FOUND, BotApiError, default_description
-from fakes.telegram._faults import Fault, Faults
+from fakes.telegram._faults import CUT_OFF_JSON, Fault, Faults
 from fakes.telegram._model import BotAccount, RequestRecord
 from fakes.telegram._params import Params, parse_params
 
@@ -221,6 +221,9 @@ class _Handler(BaseHTTPRequestHandler):
             return _Reply(0, None, {}, "connection dropped")
         elif fault is not None and fault.kind == "html":
             return _Reply(502, _HTML_502, {"Content-Type": "text/html"}, "Bad Gateway")
+        elif fault is not None and fault.kind == "malformed":
+            body = CUT_OFF_JSON if fault.body is None else fault.body
+            return _Reply(200, body, {"Content-Type": "application/json"}, "malformed")
         elif fault is not None:
             code = fault.error_code or 500
             retry_after = fault.retry_after

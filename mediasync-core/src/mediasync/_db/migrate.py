@@ -23,6 +23,7 @@ KNOWN_REVISIONS: tuple[str, ...] = (
     "0002_folders",
     "0003_media_metadata",
     "0004_media_facts",
+    "0005_identified_at",
 )
 HEAD = KNOWN_REVISIONS[-1]
 

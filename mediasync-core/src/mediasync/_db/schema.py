@@ -83,6 +83,10 @@ media_items = Table(
     Column("first_seen_at", UTCDateTime, nullable=False),
     Column("changed_at", UTCDateTime, nullable=False),
     Column("removed_at", UTCDateTime),
+    # When the item took the identifier it holds (``external_id``) from a file other than its
+    # first (a file replaced at its path, bytes back at theirs); NULL: at first sight. A copy
+    # made before it names the identifier of another item (see ``_sync.copies.is_copy_of``).
+    Column("identified_at", UTCDateTime),
     # What the source says about the media beyond the file (MediaEntry's metadata fields);
     # ``revision`` is compared by the diff, so an edited caption updates the item.
     Column("taken_at", UTCDateTime),

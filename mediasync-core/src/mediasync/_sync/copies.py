@@ -9,18 +9,41 @@ that the next scan reads that folder instead of trusting a digest of what it hel
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
 
 from mediasync._db.sources import utcnow
 from mediasync._models import ChangeKind, ItemChange, MediaEntry
+from mediasync._results import Item
 from mediasync._sync.folders import FolderStore, folder_of
 from mediasync._sync.lease import Lease
 from mediasync._sync.store import ItemRow, ItemStore, entry_row
 
-__all__ = ["CopyIndex"]
+__all__ = ["CopyIndex", "is_copy_of"]
+
+
+def is_copy_of(
+    copied_at: datetime | None, sha256: str | None, item: Item, since: datetime | None = None
+) -> bool:
+    """Whether a copy made at ``copied_at`` from ``item``'s source identifier, holding bytes
+    ``sha256``, is a copy of ``item``, which has held that identifier since ``since`` (``None``:
+    since it was first seen).
+
+    An identifier may pass from one item to another (a local folder's ``device:inode``: a new
+    file on the inode of a deleted one, a file edited and moved before the next sync), an item
+    may take another identifier (a file replaced at its path), and the copy's provenance names
+    the identifier only. A copy is of the item when it was made once the item held the
+    identifier (a copy of an item edited since stays its copy: an edit is not copied again),
+    or when it holds the item's bytes (nothing would be missing). A copy made before, with
+    other bytes, was of an earlier item on that identifier. A copy whose time is unknown (a
+    marker written before copies had one) is taken as the item's, as it always was.
+    """
+    if copied_at is None or copied_at >= (since or item.first_seen):
+        return True
+    return sha256 is not None and sha256 == item.sha256
 
 
 class CopyIndex:
@@ -41,11 +64,30 @@ class CopyIndex:
         self.lease = lease
         self._on_change = on_change
 
-    def copied(self, source: str, source_ids: Sequence[str]) -> dict[str, int]:
-        """``{source_id: item id}`` of those items of ``source`` the destination holds a copy
-        of, by the provenance its items carry (one indexed query per batch)."""
+    def copied(
+        self, source: str, items: Sequence[Item], since: Mapping[int, datetime] | None
+    ) -> set[int]:
+        """The ids of those items of ``source`` the destination holds a copy of, by the
+        provenance its items carry (one indexed query per batch). ``since`` (from
+        ``identified``) for a source whose identifiers may pass from one item to another: a
+        copy of the identifier then counts if ``is_copy_of`` says so; ``None`` for a source
+        with stable identifiers (one item's for ever): any copy of it counts."""
         with self.engine.connect() as connection:
-            return self.store.copies_of(connection, source, source_ids)
+            copies = self.store.copies_of(connection, source, [item.source_id for item in items])
+        return {
+            item.id
+            for item in items
+            if any(
+                since is None or is_copy_of(at, sha, item, since.get(item.id))
+                for at, sha in copies.get(item.source_id, ())
+            )
+        }
+
+    def identified(self, items: Sequence[Item]) -> dict[int, datetime]:
+        """``{id: since when it holds its identifier}`` of the items (of any source) that took
+        it after their first sight."""
+        with self.engine.connect() as connection:
+            return ItemStore.identified_at(connection, [item.id for item in items])
 
     def renew_lease(self) -> None:
         """While uploads run: a long one must not let the lease lapse under it."""

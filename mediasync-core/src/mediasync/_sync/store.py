@@ -15,6 +15,7 @@ import attrs
 from sqlalchemy import Connection, and_, bindparam, func, literal, select, text, update
 
 from mediasync._db.schema import media_events, media_items
+from mediasync._db.sources import as_utc
 from mediasync._db.times import mtime_us
 from mediasync._facts.model import FACT_METADATA_KEYS, MediaFacts
 from mediasync._models import MediaEntry
@@ -106,7 +107,7 @@ _ALL_COLUMNS = (*ITEM_COLUMNS, *MEASURE_COLUMNS, *METADATA_COLUMNS, "facts_versi
 _CONSTANTS = ("source_id", "active", "first_seen_at", "changed_at")
 _INSERT_ITEM = BulkInsert(media_items, _ALL_COLUMNS, _CONSTANTS)
 _INSERT_ITEM_WITH_ID = BulkInsert(media_items, ("id", *_ALL_COLUMNS), _CONSTANTS)
-_STATE_COLUMNS = ("active", "removed_at", "changed_at")
+_STATE_COLUMNS = ("active", "removed_at", "changed_at", "identified_at")
 _INSERT_EVENT = BulkInsert(
     media_events, ("item_id", "sync_run_id", "kind", "old_path", "new_path"), ("at",)
 )
@@ -309,12 +310,16 @@ class ItemStore:
 
     def copies_of(
         self, connection: Connection, source: str, source_ids: Sequence[str]
-    ) -> dict[str, int]:
-        """``{source_id: item id}`` of this source's active items copied from those items of
-        ``source`` (what ``copy`` asks before copying a batch: one indexed query per chunk)."""
-        found: dict[str, int] = {}
+    ) -> dict[str, list[tuple[datetime | None, str | None]]]:
+        """``{source_id: [(copied_at, sha256), ...]}`` of this source's active items copied
+        from those identifiers of ``source``: one identifier may have passed from one item to
+        another, so each copy is given with what tells whose it is (``copy`` asks this before
+        copying a batch: one indexed query per chunk)."""
+        found: dict[str, list[tuple[datetime | None, str | None]]] = {}
         for chunk in chunks(source_ids):
-            query = select(media_items.c.provenance_id, media_items.c.id).where(
+            query = select(
+                media_items.c.provenance_id, media_items.c.copied_at, media_items.c.sha256
+            ).where(
                 and_(
                     media_items.c.source_id == self.source_id,
                     media_items.c.provenance_source == source,
@@ -322,7 +327,24 @@ class ItemStore:
                     media_items.c.active.is_(True),
                 )
             )
-            found.update((row.provenance_id, row.id) for row in connection.execute(query).all())
+            for row in connection.execute(query).all():
+                copy = (as_utc(row.copied_at), row.sha256)
+                found.setdefault(row.provenance_id, []).append(copy)
+        return found
+
+    @staticmethod
+    def identified_at(connection: Connection, item_ids: Sequence[int]) -> dict[int, datetime]:
+        """``{id: when it took its identifier}`` of those items that took it after their first
+        sight (the others hold theirs since ``first_seen_at``)."""
+        found: dict[int, datetime] = {}
+        for chunk in chunks(item_ids):
+            query = select(media_items.c.id, media_items.c.identified_at).where(
+                and_(media_items.c.id.in_(chunk), media_items.c.identified_at.is_not(None))
+            )
+            for row in connection.execute(query).all():
+                when = as_utc(row.identified_at)
+                if when is not None:
+                    found[row.id] = when
         return found
 
     def has_active(self, connection: Connection) -> bool:

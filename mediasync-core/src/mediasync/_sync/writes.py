@@ -268,6 +268,8 @@ class BatchWriter:
             values.update(
                 id=row.id, active=True, removed_at=None, changed_at=now if kinds else row.changed_at
             )
+            if external_id != row.external_id:  # a file replaced at its path, bytes returned
+                values["identified_at"] = now
             updates.append(values)
             for kind in kinds:
                 events.append((None, row.id, kind, row.path, entry.path))
