@@ -21,6 +21,7 @@ from fakes.cloudinary import FakeCloudinary
 from fakes.drive import FakeDrive
 from fakes.instagram import DAY, FakeGraph
 from fakes.telegram import FakeTelegram
+from instagram.helpers import photo
 from proofs.canary import Audit
 from support import CliRun, json_output
 
@@ -150,6 +151,23 @@ def test_instagram_tokens_and_the_cloudinary_secret_are_never_shown_or_stored_in
         audit.every_way("instagram", "status")
         audit.every_way("sync", "insta")
         audit.every_way("doctor")
+        # A publication through Cloudinary: staged, posted, swept; one refused by Cloudinary.
+        graph.set_publishing_quota(1000)
+        (tmp_path / "photos").mkdir()
+        for n in range(4):
+            (tmp_path / "photos" / f"{n}.jpg").write_bytes(photo(seed=n))
+        audit.ok("sources", "add", "photos", "--type", "local", "--root", str(tmp_path / "photos"))
+        audit.ok("sync", "photos")
+        ids = [str(i["id"]) for i in json_output(audit("items", "list", "--source", "photos",
+                                                       "--json"))]  # fmt: skip
+        audit.ok("publish", ids[0], "--to", "insta", "--caption", "one")
+        audit.ok("publish", ids[1], "--to", "insta", "--caption", "two", "--json")
+        audit.ok("-v", "publish", ids[2], "--to", "insta", "--caption", "three", "--json")
+        cloud.fail_next("upload", status=401, message="Invalid Signature", times=20)
+        refused = audit("-v", "publish", ids[3], "--to", "insta", "--json")
+        cloud.faults.clear()
+        audit.every_way("publications")
+        audit.every_way("instagram", "sweep", "insta", "--older-than", "0")
         graph.invalidate_token(young)
         audit.every_way("sync", "second")  # fails: the password was changed
         issued = list(graph.store.tokens)
@@ -158,6 +176,8 @@ def test_instagram_tokens_and_the_cloudinary_secret_are_never_shown_or_stored_in
 
     assert synced[0]["status"] == "ok"
     assert (failed.exit_code, json.loads(failed.stdout)[0]["status"]) == (1, "failed")
+    assert refused.exit_code != 0, "Cloudinary's refusal was not a failure: the audit proves less"
+    assert len(graph.published(account)) == 3
 
     assert len(issued) >= 3, "the token was not refreshed at connect: the audit proves less"
     audit.assert_hidden([*issued, young + "x", cloud.api_secret])
