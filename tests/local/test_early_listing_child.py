@@ -27,6 +27,10 @@ if mode == "unreadable":  # the first bytes of one file cannot be read (as root,
     def sniff_file(path):
         raise PermissionError(13, "Permission denied")
     walk.sniff_file = sniff_file
+if mode == "unpicklable":  # a source whose folders' ``build`` does not pickle
+    import mediasync_local._walk as walk
+    _entries = walk._entries
+    walk._entries = lambda prefix, files: _entries(prefix, files)
 if mode == "kill":  # the child stops at its second folder and is killed there
     _scandir, calls = os.scandir, []
     def scandir(path):
@@ -120,3 +124,9 @@ def test_a_child_killed_mid_listing_fails_the_sync_in_one_line_and_changes_nothi
     assert "\n" not in outcome["failed"]
     assert _items(url) == before
     assert _drive(url)["counts"] == {"removed": 1}
+
+
+def test_folders_whose_build_does_not_pickle_are_sent_built(url: str, photos: Path) -> None:
+    assert _drive(url, "unpicklable")["counts"] == {"added": 9}
+    os.rename(photos / "2024/01/02/IMG_0.jpg", photos / "2024/01/02/renamed.jpg")
+    assert _drive(url, "unpicklable")["counts"] == {"renamed": 1}

@@ -77,6 +77,20 @@ class _Built:
         return self.entries
 
 
+class _Pickled:
+    """A folder's ``build`` as the child pickled it, unpickled only if the sync calls it.
+
+    The engine builds the entries of changed folders only: on a re-sync most folders' files
+    are never unpickled (80 ms of the parent's CPU per 100k files, measured, against 14 ms for
+    the folders alone)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __call__(self) -> Any:
+        return pickle.loads(self.data)()
+
+
 class EarlyListing:
     """A source's ``list_folders`` running on its own thread (or in a child process, the thread
     then receiving it), its folders queued for the sync."""
@@ -137,9 +151,10 @@ class EarlyListing:
             with stream:
                 while True:
                     item = pickle.load(stream)
-                    if isinstance(item, FolderListing):
-                        self._wait_for_room(item.count)
-                        self._folders.put(item)
+                    if type(item) is tuple:  # (path, fingerprint, count, pickled build)
+                        path, fingerprint, count, build = item
+                        self._wait_for_room(count)
+                        self._folders.put(FolderListing(path, fingerprint, count, _Pickled(build)))
                         continue
                     if isinstance(item, _Done):
                         vars(self.source).update(item.state)
@@ -218,13 +233,12 @@ def _list_in_child(listing: Iterator[FolderListing], source: Source, fd: int) ->
         try:
             for folder in listing:
                 try:
-                    data = pickle.dumps(folder, protocol=pickle.HIGHEST_PROTOCOL)
+                    build = pickle.dumps(folder.build, protocol=pickle.HIGHEST_PROTOCOL)
                 except Exception:
-                    import attrs
-
-                    built = attrs.evolve(folder, build=_Built(tuple(folder.entries())))
-                    data = pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL)
-                out.write(data)
+                    built = _Built(tuple(folder.entries()))
+                    build = pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL)
+                sent = (folder.path, folder.fingerprint, folder.count, build)
+                out.write(pickle.dumps(sent, protocol=pickle.HIGHEST_PROTOCOL))
             end: object = _Done(dict(vars(source)))
         except BrokenPipeError:
             raise
