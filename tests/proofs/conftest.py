@@ -1,22 +1,43 @@
-"""Fixtures of the proofs: a fake Drive with a service account, and a workspace on SQLite (the
-proofs are about what survives faults and kills; both databases are covered by the engine's
-model tests)."""
+"""Fixtures of the proofs: a fake Drive with a service account, the fake Graph API and
+Cloudinary, and a workspace on SQLite (the proofs are about what survives faults and kills; both
+databases are covered by the engine's model tests)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes.cloudinary import FakeCloudinary
 from fakes.drive import FakeDrive
+from fakes.instagram import FakeGraph
 
 from mediasync import Workspace
+from mediasync_instagram import _graph
 
 
 @pytest.fixture
 def drive() -> Iterator[FakeDrive]:
     with FakeDrive() as fake:
+        yield fake
+
+
+@pytest.fixture
+def graph(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGraph]:
+    """The fake; the client's waits are instant, and the fake's clock moves on by as much."""
+    with FakeGraph() as fake:
+        monkeypatch.setattr(_graph, "_sleep", fake.advance)
+        yield fake
+
+
+@pytest.fixture
+def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeCloudinary]:
+    """The fake, and no ``CLOUDINARY_*`` of the environment: the SDK would read them."""
+    for name in [n for n in os.environ if n.startswith("CLOUDINARY_")]:
+        monkeypatch.delenv(name)
+    with FakeCloudinary() as fake:
         yield fake
 
 

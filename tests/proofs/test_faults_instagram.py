@@ -5,8 +5,6 @@ faults (every post copied once, each photo posted once, nothing left staged)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,7 +19,6 @@ from proofs.copies import visible_files
 from proofs.faults import SEEDS, RandomFaults, random_faults
 
 from mediasync import PublicationStatus, Workspace
-from mediasync_instagram import _graph
 from mediasync_instagram._backfill import backfill
 from mediasync_instagram._publisher import InstagramPublisher
 
@@ -40,22 +37,6 @@ CLOUD_KINDS = [
     CloudFault("drop"),
     CloudFault("slow", delay=0.05),
 ]
-
-
-@pytest.fixture
-def graph(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGraph]:
-    """The fake; the client's waits are instant, and the fake's clock moves on by as much."""
-    with FakeGraph() as fake:
-        monkeypatch.setattr(_graph, "_sleep", fake.advance)
-        yield fake
-
-
-@pytest.fixture
-def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeCloudinary]:
-    for name in [n for n in os.environ if n.startswith("CLOUDINARY_")]:
-        monkeypatch.delenv(name)
-    with FakeCloudinary() as fake:
-        yield fake
 
 
 @attrs.frozen

@@ -5,7 +5,6 @@ nothing is left on Cloudinary."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -32,14 +31,6 @@ def instant_waits(monkeypatch: pytest.MonkeyPatch) -> None:
 def graph() -> Iterator[FakeGraph]:
     with FakeGraph() as fake:
         fake.set_publishing_quota(10_000)
-        yield fake
-
-
-@pytest.fixture
-def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeCloudinary]:
-    for name in [n for n in os.environ if n.startswith("CLOUDINARY_")]:
-        monkeypatch.delenv(name)
-    with FakeCloudinary() as fake:
         yield fake
 
 

@@ -8,8 +8,6 @@ next run posts once)."""
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,24 +18,6 @@ from instagram.helpers import photo
 from proofs.copies import visible_files
 from proofs.test_malformed_drive import one_error_line
 from support import CliRun, json_output
-
-from mediasync_instagram import _graph
-
-
-@pytest.fixture
-def graph(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGraph]:
-    """The fake; the client's waits are instant, and the fake's clock moves on by as much."""
-    with FakeGraph() as fake:
-        monkeypatch.setattr(_graph, "_sleep", fake.advance)
-        yield fake
-
-
-@pytest.fixture
-def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeCloudinary]:
-    for name in [n for n in os.environ if n.startswith("CLOUDINARY_")]:
-        monkeypatch.delenv(name)
-    with FakeCloudinary() as fake:
-        yield fake
 
 
 class Cli:
