@@ -1,7 +1,7 @@
 """The console entry point: starts the listing of a ``mediasync sync`` early, then the CLI.
 
 Nothing heavy is imported before ``main`` runs: on a plain ``mediasync [--db URL] sync NAME``
-it begins listing the source (``mediasync._sync.early``, as ``Workspace.start_listing_early``) while
+it asks the workspace to begin listing the source (``Workspace.start_listing_early``) while
 SQLAlchemy, the plugins and the command line are still being set up. Any other command line,
 or one this small parser is unsure of, starts nothing early. The command line itself is built in
 ``mediasync._cli.root``.
@@ -36,12 +36,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     _skip_collection_at_exit()
     early = _sync_target(sys.argv[1:] if argv is None else argv)
     if early is not None:
-        # What ``Workspace.start_listing_early`` calls, without importing the workspace's
-        # module first (a quarter of the time to the first scandir).
-        from mediasync._sync.early import start_early_listing
+        from mediasync._workspace import Workspace
 
         target, options = early
-        start_early_listing(
+        Workspace.start_listing_early(
             target,
             database_url=options.get("--db"),
             config_path=options.get("--config"),
