@@ -74,7 +74,13 @@ if TYPE_CHECKING:
     from mediasync._secret import Secret
     from mediasync._service import Service
     from mediasync._settings import NoSettings
-    from mediasync._source import ChangePage, FolderListing, Source, SourceState
+    from mediasync._source import (
+        ChangePage,
+        FolderListing,
+        Source,
+        SourceState,
+        listing_processes,
+    )
     from mediasync._strategy import SyncIndex, SyncStrategy
     from mediasync._workspace import SourceInfo, Workspace
     from mediasync.hookspecs import hookimpl
@@ -148,6 +154,7 @@ __all__ = [
     "file_sha256",
     "hash_file",
     "hookimpl",
+    "listing_processes",
     "log_handler",
     "read_file_facts",
     "read_media_facts",
@@ -169,6 +176,7 @@ _LAZY: dict[str, str] = {
     "FactsProgress": "mediasync._media_results",
     "FactsRefreshReport": "mediasync._media_results",
     "FolderListing": "mediasync._source",
+    "listing_processes": "mediasync._source",
     "HashedContent": "mediasync._facts.model",
     "HealthCheck": "mediasync._models",
     "Item": "mediasync._results",

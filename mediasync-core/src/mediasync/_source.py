@@ -20,10 +20,24 @@ from mediasync._filehash import hash_file
 from mediasync._models import Capability, HealthCheck, MediaEntry, MediaKind, Provenance
 from mediasync._settings import NoSettings
 
-__all__ = ["ChangePage", "FolderListing", "Source", "SourceState"]
+__all__ = ["ChangePage", "FolderListing", "Source", "SourceState", "listing_processes"]
 
 HASH_CHUNK = 1024 * 1024
 DEFAULT_PAGE = 100
+
+_listing_processes = 1
+"""Set in mediasync's own listing child only (``_sync/early.py``)."""
+
+
+def listing_processes() -> int:
+    """How many processes a ``list_folders`` being iterated now may spread its work over.
+
+    One, except in the child process that ``mediasync sync NAME`` lists in: that process has no
+    other thread (so forking it is safe) and nothing else to do, and the rest of the command is
+    waiting for its listing. There a source that can split its walk may fork up to this many
+    helpers; anywhere else (the worker, a thread, a test) it must list in its own process.
+    """
+    return _listing_processes
 
 
 @attrs.frozen(slots=True)

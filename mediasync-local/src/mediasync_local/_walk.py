@@ -24,7 +24,7 @@ from typing import Any
 
 import attrs
 
-from mediasync import FolderListing, MediaEntry, SourceUnreachable
+from mediasync import FolderListing, MediaEntry, SourceUnreachable, listing_processes
 from mediasync_local._globs import PathFilter
 from mediasync_local._names import JUNK_FILES, JUNK_PREFIXES, JUNK_SUFFIXES, is_listed_dir
 from mediasync_local._paths import text_name
@@ -35,6 +35,8 @@ __all__ = [
     "SkippedFile",
     "entry_for",
     "file_id",
+    "folder_listing",
+    "list_folder",
     "mtime_of",
     "walk_folders",
 ]
@@ -120,6 +122,9 @@ class _Folder:
     """The relative POSIX path of the folder followed by ``/``; ``""`` for the root."""
     included: bool
     """The folder or one above it matches an include glob (or there are none)."""
+    rank: tuple[int, ...]
+    """Where the depth-first walk reaches it, as a key: folders sort in the order the walk
+    lists them (a folder before those below it; of two siblings, the one found later first)."""
 
 
 def _unlistable(folder: _Folder, exc: OSError) -> SourceUnreachable:
@@ -143,6 +148,9 @@ def walk_folders(
 ) -> Iterator[FolderListing]:
     """Yields each folder holding listed media files under ``root``, depth first.
 
+    Where the core allows more than one process (``listing_processes``), the subtrees are
+    listed by helper processes instead (``_parts``), to the same result.
+
     Args:
         root: an existing folder.
         path_filter: include and exclude globs.
@@ -152,82 +160,116 @@ def walk_folders(
     Raises:
         SourceUnreachable: a folder cannot be listed (permission denied, vanished mid-walk).
     """
-    stack = [_Folder(root, "", path_filter.includes_everything)]
+    top = _Folder(root, "", path_filter.includes_everything, ())
+    processes = listing_processes()
+    if processes > 1 and not follow_symlinks:
+        from mediasync_local._parts import walk_in_parts
+
+        yield from walk_in_parts(top, path_filter, skipped, processes)
+        return
+    stack = [top]
     visited: set[tuple[int, int]] | None = None
     if follow_symlinks:
         try:
             root_stat = os.stat(root)
         except OSError as exc:
-            raise _unlistable(stack[0], exc) from exc
+            raise _unlistable(top, exc) from exc
         visited = {(root_stat.st_dev, root_stat.st_ino)}
     seen: set[tuple[int, int]] = set()
-    filtered = path_filter.exclude is not None or not path_filter.includes_everything
-    follow = follow_symlinks
-    media_type = MEDIA_TYPES.get
     while stack:
         folder = stack.pop()
-        files: list[FileFacts] = []
-        try:
-            scanner = os.scandir(folder.path)
-        except OSError as exc:
-            raise _unlistable(folder, exc) from exc
-        with scanner:
-            while True:
+        files, _ = list_folder(folder, stack, path_filter, follow_symlinks, visited, seen, skipped)
+        if files:
+            yield folder_listing(folder.prefix, files)
+
+
+def folder_listing(prefix: str, files: list[FileFacts]) -> FolderListing:
+    return FolderListing(
+        path=prefix[:-1],
+        fingerprint=fingerprint(files),
+        count=len(files),
+        build=functools.partial(_entries, prefix, files),
+    )
+
+
+def list_folder(
+    folder: _Folder,
+    stack: list[_Folder],
+    path_filter: PathFilter,
+    follow: bool,
+    visited: set[tuple[int, int]] | None,
+    seen: set[tuple[int, int]] | None,
+    skipped: list[SkippedFile],
+) -> tuple[list[FileFacts], list[int]]:
+    """The listed files of one folder, in directory order; its subfolders go onto ``stack``.
+
+    A file with other hard links (every file, following links) is listed once in the whole
+    walk: ``seen`` holds those met so far. Without ``seen`` (the walk in parts) every such
+    file is kept, and the second value gives the positions of the files that need that test.
+    """
+    filtered = path_filter.exclude is not None or not path_filter.includes_everything
+    media_type = MEDIA_TYPES.get
+    files: list[FileFacts] = []
+    linked: list[int] = []
+    try:
+        scanner = os.scandir(folder.path)
+    except OSError as exc:
+        raise _unlistable(folder, exc) from exc
+    position = 0
+    with scanner:
+        while True:
+            try:
+                item = next(scanner, None)
+            except OSError as exc:
+                raise _unlistable(folder, exc) from exc
+            if item is None:
+                break
+            try:
+                if not follow and item.is_symlink():
+                    continue
+                is_dir = item.is_dir()
+            except OSError as exc:
+                skipped.append(SkippedFile(_path(folder, item), exc.strerror or str(exc)))
+                continue
+            if is_dir:
+                child = _subfolder(item, folder, path_filter, visited, skipped, position)
+                if child is not None:
+                    stack.append(child)
+                    position += 1
+                continue
+            # The common case inline: a plain name with a media extension, no globs. Junk
+            # names never have a media extension (tests/local/test_listing.py checks), so
+            # only the hidden and "~$" prefixes remain to test.
+            name = item.name
+            dot = name.rfind(".")
+            mime_type = media_type(name[dot + 1 :].lower()) if dot > 0 else None
+            if mime_type is None or filtered or name.startswith(_SLOW_PREFIXES):
+                found = _file_facts(item, folder, path_filter, filtered, follow, skipped)
+                if found is None:
+                    continue
+                st, facts = found
+            else:
                 try:
-                    item = next(scanner, None)
-                except OSError as exc:
-                    raise _unlistable(folder, exc) from exc
-                if item is None:
-                    break
-                try:
-                    if not follow and item.is_symlink():
-                        continue
-                    is_dir = item.is_dir()
+                    st = item.stat(follow_symlinks=follow)
+                except FileNotFoundError:
+                    continue  # deleted since the folder was read, or a dangling link
                 except OSError as exc:
                     skipped.append(SkippedFile(_path(folder, item), exc.strerror or str(exc)))
                     continue
-                if is_dir:
-                    child = _subfolder(item, folder, path_filter, visited, skipped)
-                    if child is not None:
-                        stack.append(child)
+                if not S_ISREG(st.st_mode):
                     continue
-                # The common case inline: a plain name with a media extension, no globs. Junk
-                # names never have a media extension (tests/local/test_listing.py checks), so
-                # only the hidden and "~$" prefixes remain to test.
-                name = item.name
-                dot = name.rfind(".")
-                mime_type = media_type(name[dot + 1 :].lower()) if dot > 0 else None
-                if mime_type is None or filtered or name.startswith(_SLOW_PREFIXES):
-                    found = _file_facts(item, folder, path_filter, filtered, follow, skipped)
-                    if found is None:
-                        continue
-                    st, facts = found
+                text = name if name.isascii() else text_name(name)
+                facts = (text, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, mime_type)
+            if follow or st.st_nlink > 1:
+                if seen is None:
+                    linked.append(len(files))
                 else:
-                    try:
-                        st = item.stat(follow_symlinks=follow)
-                    except FileNotFoundError:
-                        continue  # deleted since the folder was read, or a dangling link
-                    except OSError as exc:
-                        skipped.append(SkippedFile(_path(folder, item), exc.strerror or str(exc)))
-                        continue
-                    if not S_ISREG(st.st_mode):
-                        continue
-                    text = name if name.isascii() else text_name(name)
-                    facts = (text, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, mime_type)
-                if follow or st.st_nlink > 1:
                     key = (st.st_dev, st.st_ino)
                     if key in seen:
                         continue
                     seen.add(key)
-                files.append(facts)
-        if files:
-            prefix = folder.prefix
-            yield FolderListing(
-                path=prefix[:-1],
-                fingerprint=fingerprint(files),
-                count=len(files),
-                build=functools.partial(_entries, prefix, files),
-            )
+            files.append(facts)
+    return files, linked
 
 
 def _path(folder: _Folder, item: os.DirEntry[str]) -> str:
@@ -240,10 +282,12 @@ def _subfolder(
     path_filter: PathFilter,
     visited: set[tuple[int, int]] | None,
     skipped: list[SkippedFile],
+    position: int,
 ) -> _Folder | None:
     """The folder to walk next, or ``None`` when it is skipped, excluded or already walked.
 
     ``visited`` is given when following links: each folder is walked once, however reached.
+    ``position`` counts the subfolders of ``parent`` taken before this one.
     """
     if not is_listed_dir(item.name):
         return None
@@ -261,7 +305,7 @@ def _subfolder(
             return None
         visited.add(key)
     included = parent.included or path_filter.included(path)
-    return _Folder(item.path, path + "/", included)
+    return _Folder(item.path, path + "/", included, (*parent.rank, -position))
 
 
 def _file_facts(

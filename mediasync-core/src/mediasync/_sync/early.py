@@ -48,6 +48,10 @@ _QUEUED_FILES = 100_000
 memory, about 20 MB; on a warm cache, about what the walk gets through while the rest of the
 process starts."""
 
+_LISTING_PROCESSES = 4
+"""The most processes the child's listing may spread over (``listing_processes``): past that,
+a walk of warm folders gains little, and a walk of cold ones only makes the disk seek."""
+
 _pending: EarlyListing | None = None
 _END = object()
 
@@ -226,6 +230,9 @@ def _list_in_child(listing: Iterator[FolderListing], source: Source, fd: int) ->
     function, flush or finalizer of the parent's (they belong to the parent)."""
     code = 0
     try:
+        from mediasync import _source
+
+        _source._listing_processes = _usable_cores()
         out = open(fd, "wb", buffering=1 << 16)  # noqa: SIM115 - os._exit ends everything
         try:
             for folder in listing:
@@ -253,6 +260,15 @@ def _list_in_child(listing: Iterator[FolderListing], source: Source, fd: int) ->
         code = 1
     finally:
         os._exit(code)
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on, at most ``_LISTING_PROCESSES``."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, _LISTING_PROCESSES))
 
 
 def claim(record: SourceRecord, source_type: type[Source]) -> Source | None:
