@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, select, text
 
 from mediasync._db.items import item_columns, item_of
-from mediasync._db.schema import media_items, sources
+from mediasync._db.schema import media_items, source_id_as_filter, sources
 from mediasync._media_results import DuplicateGroup
 from mediasync._results import Item
 
@@ -33,11 +33,14 @@ GROUPS_PER_PAGE = 500
 """Groups whose items are fetched by one query (an ``IN`` list inside every driver's limits)."""
 
 
-def _scope(source_ids: Sequence[int] | None) -> Any:
+def _scope(source_ids: Sequence[int] | None, by_hash: bool = False) -> Any:
+    """The active hashed items of ``source_ids`` (all sources: ``None``); ``by_hash`` when the
+    query also names the hashes, which must then choose the index (``source_id_as_filter``)."""
     active = and_(media_items.c.active.is_(True), media_items.c.sha256.is_not(None))
     if source_ids is None:
         return active
-    return and_(active, media_items.c.source_id.in_(source_ids))
+    source_id = source_id_as_filter if by_hash else media_items.c.source_id
+    return and_(active, source_id.in_(source_ids))
 
 
 def _groups_query(source_ids: Sequence[int] | None) -> Any:
@@ -60,7 +63,7 @@ def _items_by_bytes(
     query = (
         select(*item_columns())
         .join(sources, sources.c.id == media_items.c.source_id)
-        .where(and_(_scope(source_ids), media_items.c.sha256.in_(hashes)))
+        .where(and_(_scope(source_ids, by_hash=True), media_items.c.sha256.in_(hashes)))
         .order_by(media_items.c.sha256, sources.c.name, media_items.c.path, media_items.c.id)
     )
     found: dict[tuple[str | None, int | None], list[Item]] = {}

@@ -123,6 +123,13 @@ media_items = Table(
     Index("ix_media_items_taken", "taken_at"),
 )
 
+source_id_as_filter = media_items.c.source_id + 0
+"""``media_items.source_id`` as an expression no index serves, for reading items by hash within
+sources. Without statistics SQLite takes the equality on ``source_id`` over the ``IN`` on the
+hash and walks every item of the source (an index led by ``source_id``): 100,000 rows read to
+find the twins of 250 new files on each re-sync. So tested, it reads the hash index and checks
+the source on each row found; PostgreSQL, which keeps statistics, does that anyway."""
+
 source_folders = Table(
     "source_folders",
     metadata,

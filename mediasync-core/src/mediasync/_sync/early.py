@@ -23,7 +23,9 @@ fingerprint and the facts its entries are built from) down a pipe, then the attr
 listing set on its copy of the source (the local source's skipped files), or the error that
 ended it; a thread of the parent reads them into the same queue the thread would fill. Only a
 process with no other thread forks (a fork copies one thread, not the locks others may hold),
-and only for a source that pickles; anything else lists on a thread as before.
+and only for a source that pickles; anything else lists on a thread as before. The child, having
+no other thread and nothing else to do, lets the listing use more processes
+(``listing_processes``): the local source shares its subtrees out among helpers there.
 """
 
 from __future__ import annotations

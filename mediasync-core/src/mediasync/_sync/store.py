@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 from sqlalchemy import Connection, and_, bindparam, func, literal, select, text, update
 
-from mediasync._db.schema import media_events, media_items
+from mediasync._db.schema import media_events, media_items, source_id_as_filter
 from mediasync._db.sources import as_utc
 from mediasync._db.times import mtime_us
 from mediasync._facts.model import FACT_METADATA_KEYS, MediaFacts
@@ -299,7 +299,7 @@ class ItemStore:
         for chunk in chunks(sorted(sha256s)):
             query = select(*_ROW_COLUMNS).where(
                 and_(
-                    media_items.c.source_id == self.source_id,
+                    source_id_as_filter == self.source_id,
                     media_items.c.active.is_(True),
                     media_items.c.sha256.in_(chunk),
                 )
