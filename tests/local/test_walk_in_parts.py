@@ -52,6 +52,15 @@ if mode == "killed":  # a helper dies (SIGKILL) at one folder; the walk in one p
             os.kill(os.getpid(), signal.SIGKILL)
         return _scandir(path)
     os.scandir = scandir
+if mode.startswith("nofork"):  # the system refuses processes: at once, or after the first
+    _fork, allowed = os.fork, int(mode[-1])
+    def fork():
+        global allowed
+        if allowed <= 0:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        allowed -= 1
+        return _fork()
+    os.fork = fork
 pids = os.environ["PIDS"]
 def note_scandir(event, args):
     if event == "os.scandir":
@@ -201,6 +210,18 @@ def test_a_helper_that_dies_fails_the_walk_in_one_line(tmp_path: Path) -> None:
         "error": "SourceUnreachable: a helper process of the listing ended before it was "
         "complete (EOFError); nothing was changed: sync again"
     }
+
+
+@pytest.mark.parametrize("allowed", [0, 1])
+def test_when_no_helper_can_be_started_the_walk_does_their_part(
+    tmp_path: Path, allowed: int
+) -> None:
+    root = _random_tree(tmp_path / "tree", 5)
+    for n in range(12):
+        write_jpeg(root / f"d{n}" / "sub" / "IMG.jpg", 200, seed=n)
+    out = _drive(root, tmp_path, 3, f"nofork{allowed}")
+    assert out["parts"] == out["one"]
+    assert len(out["scandir_pids"]) == 1 + allowed
 
 
 def test_cli_sync_in_parts_agrees_with_the_walk_in_one_process(tmp_path: Path) -> None:

@@ -148,16 +148,16 @@ def _shared(
     helpers: dict[int, int] = {}  # pid -> the read end of its pipe
     try:
         for _ in range(min(processes, len(shares))):
-            read_end, write_end = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # a helper: it never returns
-                for fd in (read_end, *helpers.values()):
-                    os.close(fd)
-                _help(work_read, write_end, shares, path_filter)
-            os.close(write_end)
-            helpers[pid] = read_end
+            forked = _fork_helper(work_read, shares, path_filter, helpers)
+            if forked is None:  # out of processes or memory: the helpers there are will do
+                break
+            helpers[forked[0]] = forked[1]
     finally:
         os.close(work_read)
+    if not helpers:
+        for subtree in subtrees:
+            yield from _subtree(subtree, path_filter, skipped, held)
+        return
     received: queue.Queue[tuple[int, Any]] = queue.Queue(_QUEUED_MESSAGES)
     for pid, fd in helpers.items():
         threading.Thread(target=_receive, args=(pid, fd, received), daemon=True).start()
@@ -184,6 +184,28 @@ def _shared(
                 os.waitpid(pid, 0)
             except OSError:
                 pass
+
+
+def _fork_helper(
+    work: int, shares: list[list[_Folder]], path_filter: PathFilter, helpers: dict[int, int]
+) -> tuple[int, int] | None:
+    """(pid, the read end of its pipe) of a new helper; ``None`` if none can be started."""
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        return None
+    if pid == 0:  # the helper: it never returns
+        for fd in (read_end, *helpers.values()):
+            os.close(fd)
+        _help(work, write_end, shares, path_filter)
+    os.close(write_end)
+    return pid, read_end
 
 
 def _receive(pid: int, fd: int, received: queue.Queue[tuple[int, Any]]) -> None:
