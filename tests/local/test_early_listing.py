@@ -91,3 +91,53 @@ def test_nothing_is_listed_early_for_an_unknown_source_or_another_database(
     missing = f"sqlite:///{tmp_path / 'missing.db'}"
     assert not Workspace.start_listing_early("photos", database_url=missing)
     assert not (tmp_path / "missing.db").exists()
+
+
+@pytest.mark.postgres
+def test_a_listing_begun_early_from_postgresql_is_taken_over(
+    postgres_url: str, photos: Path
+) -> None:
+    with Workspace.open(database_url=postgres_url) as workspace:
+        workspace.add_source("photos", "local", root=str(photos), settings={})
+    assert Workspace.start_listing_early("photos", database_url=postgres_url)
+    assert _sync(postgres_url) == {"added": 6}
+    assert early._pending is None, "the sync listed the folder itself"
+    (photos / "2024/01/02/IMG_2.jpg").unlink()
+    assert Workspace.start_listing_early(str(photos), database_url=postgres_url)
+    assert _sync(postgres_url) == {"removed": 1}
+    assert early._pending is None
+
+
+@pytest.mark.postgres
+def test_an_unreachable_or_refusing_postgresql_starts_nothing_early(
+    postgres_url: str, photos: Path
+) -> None:
+    from sqlalchemy.engine import make_url
+
+    refused = make_url(postgres_url).set(username="nobody_here", password="wrong")
+    closed = make_url(postgres_url).set(port=1)  # nothing listens there
+    for url in (refused, closed):
+        shown = url.render_as_string(hide_password=False)
+        assert not Workspace.start_listing_early("photos", database_url=shown)
+        assert early._pending is None
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite:////abs/index.db", ("sqlite", "/abs/index.db")),
+        ("sqlite:///rel/index.db?timeout=5", ("sqlite", "rel/index.db")),
+        ("sqlite://", None),
+        ("sqlite:///", None),
+        (
+            "postgresql+psycopg://u:p@h:5432/db?options=-csearch_path%3Ds",
+            ("postgresql", "postgresql://u:p@h:5432/db?options=-csearch_path%3Ds"),
+        ),
+        ("postgres://u@h/db", ("postgresql", "postgresql://u@h/db")),
+        ("mysql://u@h/db", None),
+    ],
+)
+def test_the_index_is_found_from_the_url_as_the_command_will_open_it(
+    url: str, expected: tuple[str, str] | None
+) -> None:
+    assert early._index(url, None, {}) == expected

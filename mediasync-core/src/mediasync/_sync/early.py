@@ -2,9 +2,10 @@
 
 Setting up a ``mediasync`` process (SQLAlchemy, every plugin, the command line, the index) takes
 several times as long as starting Python. ``start_early_listing`` runs first, from the console
-entry point: it reads the source's row straight from a SQLite index (the standard library's
-``sqlite3``, read-only), imports only the plugin of that source type, builds the source and
-starts its ``list_folders`` on a thread, so the walk of the folders overlaps the set-up.
+entry point: it reads the source's row straight from the index (SQLite through the standard
+library's ``sqlite3``, read-only; PostgreSQL through psycopg), imports only the plugin of that
+source type, builds the source and starts its ``list_folders`` on a thread, so the walk of the
+folders overlaps the set-up.
 
 The sync takes the listing over (``claim``, from ``App.open_source``) only when it opens that
 same source: same name, type, root and stored settings, same class, the ``scan`` strategy of a
@@ -328,14 +329,22 @@ def _start(
         "MEDIASYNC_DISABLE_PLUGINS"
     ):
         return None
-    path = _sqlite_path(database_url, config_path, environ)
-    if path is None or not os.path.exists(path):
+    index = _index(database_url, config_path, environ)
+    if index is None:
         return None
-    row = _source_row(path, target)
+    kind, where = index
+    if kind == "sqlite":
+        if not os.path.exists(where):
+            return None
+        row = _source_row(where, target)
+    else:
+        row = _postgres_source_row(where, target)
     if row is None:
         return None
-    name, type_name, root, settings_text, strategy = row
-    stored = json.loads(settings_text) if settings_text else {}
+    name, type_name, root, settings_value, strategy = row
+    # PostgreSQL's driver reads ``json`` itself; SQLite gives the text.
+    stored = json.loads(settings_value) if isinstance(settings_value, str) else settings_value
+    stored = stored or {}
     if not isinstance(stored, dict) or any(isinstance(v, dict) for v in stored.values()):
         return None  # secrets are left to the real path
     source_type = _source_type(type_name)
@@ -360,10 +369,11 @@ def _start(
     return EarlyListing(name, type_name, root, stored, source, in_child_process=in_child_process)
 
 
-def _sqlite_path(
+def _index(
     database_url: str | None, config_path: str | None, environ: Mapping[str, str]
-) -> str | None:
-    """The SQLite file the command will open, as ``_config`` resolves it; ``None`` if another."""
+) -> tuple[str, str] | None:
+    """("sqlite", file) or ("postgresql", libpq URI) of the index the command will open, as
+    ``_config`` resolves it; ``None`` for any other."""
     url = database_url or environ.get("MEDIASYNC_DATABASE_URL")
     data_dir = environ.get("MEDIASYNC_DATA_DIR")
     if not url:
@@ -382,14 +392,17 @@ def _sqlite_path(
             data_dir = data_dir or values.get("data_dir")
     if not url:
         if data_dir:
-            return os.path.join(os.path.expanduser(data_dir), "index.db")
+            return "sqlite", os.path.join(os.path.expanduser(data_dir), "index.db")
         import platformdirs
 
-        return os.path.join(platformdirs.user_data_dir("mediasync", appauthor=False), "index.db")
-    scheme, _, rest = url.partition(":///")
-    if scheme not in {"sqlite", "sqlite+pysqlite"} or not rest:
+        folder = platformdirs.user_data_dir("mediasync", appauthor=False)
+        return "sqlite", os.path.join(folder, "index.db")
+    scheme, separator, rest = url.partition("://")
+    if scheme in {"postgresql", "postgres", "postgresql+psycopg"} and separator and rest:
+        return "postgresql", f"postgresql://{rest}"
+    if scheme not in {"sqlite", "sqlite+pysqlite"} or not rest.startswith("/") or rest == "/":
         return None
-    return rest.partition("?")[0]
+    return "sqlite", rest[1:].partition("?")[0]
 
 
 def _source_row(path: str, target: str) -> tuple[str, str, str | None, str, str | None] | None:
@@ -404,6 +417,24 @@ def _source_row(path: str, target: str) -> tuple[str, str, str | None, str, str 
             row = connection.execute(query + "type = 'local' AND root = ?", (root,)).fetchone()
     finally:
         connection.close()
+    return None if row is None else tuple(row)
+
+
+def _postgres_source_row(
+    uri: str, target: str
+) -> tuple[str, str, str | None, Any, str | None] | None:
+    """The row from PostgreSQL: psycopg's import (about 150 ms) is one the command makes
+    anyway, made here before the walk rather than after it. The connection is closed before
+    any fork, and gives up after 3 s: the command's own then reports what is wrong."""
+    import psycopg
+
+    with psycopg.connect(uri, connect_timeout=3, autocommit=True) as connection:
+        query = "SELECT name, type, root, settings, strategy FROM sources WHERE "
+        row = connection.execute(query + "name = %s", (target,)).fetchone()
+        if row is None and (os.sep in target or target.startswith((".", "~"))):
+            root = os.path.abspath(os.path.expanduser(target))
+            found = connection.execute(query + "type = 'local' AND root = %s", (root,))
+            row = found.fetchone()
     return None if row is None else tuple(row)
 
 
