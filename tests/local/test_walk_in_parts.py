@@ -32,6 +32,8 @@ from mediasync_local._globs import PathFilter
 
 root, processes, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 parts.SHARES_PER_PROCESS, parts.TOP_FOLDERS = 2, 3
+if mode == "backup":  # so few held files allowed that this tree of links passes the limit
+    parts.HELD_FILES = 4
 path_filter = PathFilter.from_globs(exclude=["*/skip*"] if mode == "exclude" else [])
 if mode == "unreadable":  # the first bytes of extension-less files cannot be read
     def sniff_file(path):
@@ -84,7 +86,7 @@ def walked(count):
 one = walked(1)
 sys.addaudithook(note_scandir)
 in_parts = walked(processes)
-print(json.dumps({"one": one, "parts": in_parts, "processes": processes}))
+print(json.dumps({"one": one, "parts": in_parts, "processes": processes, "pid": os.getpid()}))
 """
 
 
@@ -99,7 +101,9 @@ def _drive(root: Path, tmp_path: Path, processes: int = 2, mode: str = "plain") 
     )
     assert result.returncode == 0, result.stderr
     out: dict[str, Any] = json.loads(result.stdout)
-    out["scandir_pids"] = set(pids.read_text().split()) if pids.exists() else set()
+    listed = pids.read_text().split() if pids.exists() else []
+    out["scandir_pids"] = set(listed)
+    out["scandirs"] = {pid: listed.count(pid) for pid in set(listed)}
     return out
 
 
@@ -158,8 +162,12 @@ def test_helpers_do_the_walking(tmp_path: Path) -> None:
     out = _drive(root, tmp_path, 3)
     assert out["parts"] == out["one"]
     assert len(out["one"]["folders"]) == 30
-    # The walk itself listed the top; helpers the rest (a quick one may leave none for a third).
-    assert len(out["scandir_pids"]) >= 3
+    # The walk itself listed the top (3 folders at most, here), helpers all the rest; a quick
+    # helper may leave nothing to the others.
+    by_pid = out["scandirs"]
+    assert sum(by_pid.values()) == 1 + 10 + 30
+    assert by_pid.pop(str(out["pid"])) <= 3
+    assert by_pid, "no helper listed anything"
 
 
 def test_a_file_linked_across_subtrees_stays_where_one_process_lists_it(tmp_path: Path) -> None:
@@ -222,6 +230,23 @@ def test_when_no_helper_can_be_started_the_walk_does_their_part(
     out = _drive(root, tmp_path, 3, f"nofork{allowed}")
     assert out["parts"] == out["one"]
     assert len(out["scandir_pids"]) == 1 + allowed
+
+
+def test_a_tree_of_links_past_the_limit_is_walked_again_in_one_process(tmp_path: Path) -> None:
+    """A backup made of hard links holds back too many folders: the walk starts over in one
+    process, which streams them, and passes on nothing twice."""
+    root = tmp_path / "tree"
+    for n in range(10):
+        write_jpeg(root / f"d{n}" / "own.jpg", 200, seed=n)
+    for snapshot in ("daily.0", "daily.1"):
+        for n in range(10):
+            folder = root / snapshot / f"d{n}"
+            folder.mkdir(parents=True)
+            os.link(root / f"d{n}" / "own.jpg", folder / "own.jpg")
+    out = _drive(root, tmp_path, 2, "backup")
+    assert out["parts"] == out["one"]
+    assert len(out["one"]["folders"]) == 10  # each file listed once, where the walk met it
+    assert len(out["scandir_pids"]) >= 2
 
 
 def test_cli_sync_in_parts_agrees_with_the_walk_in_one_process(tmp_path: Path) -> None:

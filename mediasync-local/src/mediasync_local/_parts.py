@@ -40,6 +40,7 @@ from mediasync_local._walk import (
     fingerprint,
     folder_listing,
     list_folder,
+    walk_in_one,
 )
 
 __all__ = ["walk_in_parts"]
@@ -50,6 +51,10 @@ slowest ends at most about one subtree after the others."""
 
 TOP_FOLDERS = 256
 """Folders this process lists itself, at most, looking for subtrees to share."""
+
+HELD_FILES = 100_000
+"""Files in folders held back for their hard links, at most (about 20 MB): past that the tree
+is walked again in one process, which streams them."""
 
 _INDEX = struct.Struct("<I")
 _PIPE_SHARES = 16_384
@@ -77,8 +82,32 @@ class _Unpickled:
 def walk_in_parts(
     top: _Folder, path_filter: PathFilter, skipped: list[SkippedFile], processes: int
 ) -> Iterator[FolderListing]:
-    """``walk_folders`` (not following links) with up to ``processes`` helper processes."""
-    held: list[_Held] = []
+    """``walk_folders`` (not following links) with up to ``processes`` helper processes.
+
+    A tree whose folders hold more than ``HELD_FILES`` files with other hard links (a backup
+    made of links, say) is walked again in one process, which streams them: what was already
+    passed on is not passed on twice.
+    """
+    held = _HeldFolders()
+    passed: set[str] = set()
+    try:
+        for folder in _in_parts(top, path_filter, skipped, processes, held):
+            passed.add(folder.path)
+            yield folder
+    except _TooManyLinks:
+        del skipped[:]  # the walk in one process finds them all again
+        yield from walk_in_one(top, path_filter, False, skipped, frozenset(passed))
+        return
+    yield from _replay(held.folders)
+
+
+def _in_parts(
+    top: _Folder,
+    path_filter: PathFilter,
+    skipped: list[SkippedFile],
+    processes: int,
+    held: _HeldFolders,
+) -> Iterator[FolderListing]:
     waiting = deque([top])
     listed = 0
     while waiting and len(waiting) < processes * SHARES_PER_PROCESS and listed < TOP_FOLDERS:
@@ -94,20 +123,37 @@ def walk_in_parts(
     else:
         for subtree in subtrees:
             yield from _subtree(subtree, path_filter, skipped, held)
-    yield from _replay(held)
+
+
+class _TooManyLinks(Exception):
+    pass
+
+
+class _HeldFolders:
+    """The folders held back for their hard links, and how many files they hold."""
+
+    def __init__(self) -> None:
+        self.folders: list[_Held] = []
+        self.files = 0
+
+    def add(self, folder: _Held) -> None:
+        self.folders.append(folder)
+        self.files += len(folder[2])
+        if self.files > HELD_FILES:
+            raise _TooManyLinks
 
 
 def _settled(
-    folder: _Folder, files: list[FileFacts], linked: list[int], held: list[_Held]
+    folder: _Folder, files: list[FileFacts], linked: list[int], held: _HeldFolders
 ) -> Iterator[FolderListing]:
     if linked:
-        held.append((folder.rank, folder.prefix, files, linked))
+        held.add((folder.rank, folder.prefix, files, linked))
     elif files:
         yield folder_listing(folder.prefix, files)
 
 
 def _subtree(
-    subtree: _Folder, path_filter: PathFilter, skipped: list[SkippedFile], held: list[_Held]
+    subtree: _Folder, path_filter: PathFilter, skipped: list[SkippedFile], held: _HeldFolders
 ) -> Iterator[FolderListing]:
     stack = [subtree]
     while stack:
@@ -136,7 +182,7 @@ def _shared(
     subtrees: list[_Folder],
     path_filter: PathFilter,
     skipped: list[SkippedFile],
-    held: list[_Held],
+    held: _HeldFolders,
     processes: int,
 ) -> Iterator[FolderListing]:
     """The subtrees listed by helpers; their folders passed on as they arrive."""
@@ -170,7 +216,7 @@ def _shared(
                 _, prefix, digest, count, build = message
                 yield FolderListing(prefix[:-1], digest, count, _Unpickled(build))
             elif kind == "held":
-                held.append(message[1])
+                held.add(message[1])
             elif kind == "done":
                 skipped.extend(message[1])
                 running.discard(pid)

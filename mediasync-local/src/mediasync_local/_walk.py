@@ -39,6 +39,7 @@ __all__ = [
     "list_folder",
     "mtime_of",
     "walk_folders",
+    "walk_in_one",
 ]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -167,11 +168,22 @@ def walk_folders(
 
         yield from walk_in_parts(top, path_filter, skipped, processes)
         return
+    yield from walk_in_one(top, path_filter, follow_symlinks, skipped)
+
+
+def walk_in_one(
+    top: _Folder,
+    path_filter: PathFilter,
+    follow_symlinks: bool,
+    skipped: list[SkippedFile],
+    already: frozenset[str] = frozenset(),
+) -> Iterator[FolderListing]:
+    """The walk in this process; the folders in ``already`` (paths) are walked, not yielded."""
     stack = [top]
     visited: set[tuple[int, int]] | None = None
     if follow_symlinks:
         try:
-            root_stat = os.stat(root)
+            root_stat = os.stat(top.path)
         except OSError as exc:
             raise _unlistable(top, exc) from exc
         visited = {(root_stat.st_dev, root_stat.st_ino)}
@@ -179,7 +191,7 @@ def walk_folders(
     while stack:
         folder = stack.pop()
         files, _ = list_folder(folder, stack, path_filter, follow_symlinks, visited, seen, skipped)
-        if files:
+        if files and folder.prefix[:-1] not in already:
             yield folder_listing(folder.prefix, files)
 
 
