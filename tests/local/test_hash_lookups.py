@@ -1,4 +1,5 @@
-"""Items are looked up by hash through the hash index on SQLite, not by walking a whole source.
+"""Items are looked up by hash, and counted, through the right index on SQLite, not by walking
+a whole source.
 
 SQLite keeps no statistics here, and for ``source_id = ? AND sha256 IN (...)`` it took an index
 led by ``source_id``: every item of the source read to find a few content twins, on each
@@ -90,3 +91,32 @@ def test_a_churned_resync_pairs_through_the_hash_index(tmp_path: Path) -> None:
         found = plans(workspace, caught)
         assert found, "the sync looked up no twins"
         assert all("ix_media_items_sha256" in plan for plan in found), found
+
+
+def test_active_items_are_counted_in_the_index_of_active_items(tmp_path: Path) -> None:
+    folder = tmp_path / "pics"
+    for n in range(30):
+        write_jpeg(folder / f"IMG_{n}.jpg", 200, seed=n)
+    url = f"sqlite:///{tmp_path / 'index.db'}"
+    with Workspace.open(database_url=url) as workspace:
+        workspace.add_source("pics", "local", root=str(folder), settings={})
+        workspace.sync("pics")
+        (folder / "IMG_3.jpg").unlink()
+        caught: list[tuple[str, Any]] = []
+
+        def note(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+            if "count(" in statement.lower() and "media_items" in statement:
+                caught.append((statement, parameters))
+
+        engine = workspace.app.engine
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            report = workspace.sync("pics")
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+        assert report.run.counts.removed == 1
+        found = plans(workspace, caught)
+        assert found, "nothing was counted"
+        assert all("uq_media_items_active_external_id" in plan for plan in found), found
+        with engine.connect() as connection:
+            assert ItemStore(1).count_active(connection) == 29
