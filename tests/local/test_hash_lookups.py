@@ -120,3 +120,16 @@ def test_active_items_are_counted_in_the_index_of_active_items(tmp_path: Path) -
         assert all("uq_media_items_active_external_id" in plan for plan in found), found
         with engine.connect() as connection:
             assert ItemStore(1).count_active(connection) == 29
+        caught.clear()
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            (info,) = workspace.sources()
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+        assert (info.items_active, info.items_removed) == (29, 1)
+        found = plans(workspace, caught)
+        assert len(found) == 1, found  # one statement: one snapshot of both counts
+        assert "TEMP B-TREE" not in found[0]
+        every, active = found[0].split(" / ")
+        assert "COVERING INDEX" in every
+        assert "uq_media_items_active_external_id" in active

@@ -123,6 +123,14 @@ media_items = Table(
     Index("ix_media_items_taken", "taken_at"),
 )
 
+COUNT_ACTIVE_ON_SQLITE = (
+    "SELECT count(*) FROM media_items INDEXED BY uq_media_items_active_external_id "
+    "WHERE source_id = ? AND active"
+)
+"""One source's active items, counted in the partial index that holds only those: SQLite,
+without statistics, counted them through an index of every item, reading each row to test
+``active`` (31 ms per 100,000 items against 10 ms). SQLAlchemy cannot write ``INDEXED BY``."""
+
 source_id_as_filter = media_items.c.source_id + 0
 """``media_items.source_id`` as an expression no index serves, for reading items by hash within
 sources. Without statistics SQLite takes the equality on ``source_id`` over the ``IN`` on the
