@@ -20,6 +20,7 @@ from media_factory import write_jpeg
 from sqlalchemy import event
 
 from mediasync import Workspace
+from mediasync._db.schema import ACTIVE_IDS_ON_SQLITE
 from mediasync._sync.store import ItemStore
 
 
@@ -133,3 +134,25 @@ def test_active_items_are_counted_in_the_index_of_active_items(tmp_path: Path) -
         every, active = found[0].split(" / ")
         assert "COVERING INDEX" in every
         assert "uq_media_items_active_external_id" in active
+
+
+def test_the_sweep_of_a_full_scan_reads_the_index_of_active_items(tmp_path: Path) -> None:
+    folder = tmp_path / "pics"
+    for n in range(20):
+        write_jpeg(folder / f"IMG_{n}.jpg", 200, seed=n)
+    url = f"sqlite:///{tmp_path / 'index.db'}"
+    with Workspace.open(database_url=url) as workspace:
+        workspace.add_source("pics", "local", root=str(folder), settings={})
+        workspace.sync("pics")
+        (folder / "IMG_7.jpg").unlink()
+        workspace.sync("pics")
+        engine = workspace.app.engine
+        with engine.connect() as connection:
+            ids = sorted(ItemStore(1).iter_active_ids(connection))
+            driver = connection.connection.driver_connection
+            assert driver is not None
+            plan = driver.execute(f"EXPLAIN QUERY PLAN {ACTIVE_IDS_ON_SQLITE}", (1,)).fetchall()
+        assert len(ids) == 19
+        assert all(item.id in ids for item in workspace.items(source="pics"))
+        assert "uq_media_items_active_external_id" in plan[-1][-1]
+        assert "TEMP B-TREE" not in str(plan)

@@ -375,7 +375,7 @@ class IndexSession(BatchWriter):
             active += 1
             if not self._is_seen(item_id):
                 missing.append(item_id)
-        return active, missing
+        return active, array.array("q", sorted(missing))  # removed in id order, as listed
 
     def _record_folders(self) -> None:
         """A folder scan completed and everything is written: fingerprints can be trusted."""
