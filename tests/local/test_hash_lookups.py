@@ -19,18 +19,19 @@ from typing import Any
 from media_factory import write_jpeg
 from sqlalchemy import event
 
-from mediasync import Workspace
+from mediasync import SyncReport, Workspace
 from mediasync._db.schema import ACTIVE_IDS_ON_SQLITE
 from mediasync._sync.store import ItemStore
 
 
 @contextmanager
-def statements_by_hash(workspace: Workspace) -> Iterator[list[tuple[str, Any]]]:
+def statements(workspace: Workspace, pattern: str) -> Iterator[list[tuple[str, Any]]]:
+    """The statements sent meanwhile that match ``pattern``, with their parameters."""
     caught: list[tuple[str, Any]] = []
     engine = workspace.app.engine
 
     def note(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if re.search(r"\bsha256 IN \(", statement):
+        if re.search(pattern, statement, re.IGNORECASE):
             caught.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", note)
@@ -38,6 +39,24 @@ def statements_by_hash(workspace: Workspace) -> Iterator[list[tuple[str, Any]]]:
         yield caught
     finally:
         event.remove(engine, "before_cursor_execute", note)
+
+
+BY_HASH = r"\bsha256 IN \("
+COUNTS = r"count\(.*media_items"
+
+
+@contextmanager
+def one_removed(tmp_path: Path, files: int) -> Iterator[Workspace]:
+    """A source of ``files`` photos, indexed, then one of them deleted (not synced yet)."""
+    folder = tmp_path / "pics"
+    for n in range(files):
+        write_jpeg(folder / f"IMG_{n}.jpg", 200, seed=n)
+    url = f"sqlite:///{tmp_path / 'index.db'}"
+    with Workspace.open(database_url=url) as workspace:
+        workspace.add_source("pics", "local", root=str(folder), settings={})
+        workspace.sync("pics")
+        (folder / "IMG_3.jpg").unlink()
+        yield workspace
 
 
 def plans(workspace: Workspace, caught: list[tuple[str, Any]]) -> list[str]:
@@ -51,6 +70,13 @@ def plans(workspace: Workspace, caught: list[tuple[str, Any]]) -> list[str]:
     return found
 
 
+def sync_and_plans(workspace: Workspace, pattern: str) -> tuple[SyncReport, list[str]]:
+    """Syncs the source; the plans of the statements it sent that match ``pattern``."""
+    with statements(workspace, pattern) as caught:
+        report = workspace.sync("pics")
+    return report, plans(workspace, caught)
+
+
 def test_content_twins_and_duplicates_are_read_through_the_hash_index(tmp_path: Path) -> None:
     folder = tmp_path / "pics"
     for n in range(300):
@@ -61,7 +87,7 @@ def test_content_twins_and_duplicates_are_read_through_the_hash_index(tmp_path: 
         workspace.add_source("pics", "local", root=str(folder), settings={})
         workspace.sync("pics")
         hashes = [item.sha256 or "" for item in workspace.items(source="pics", limit=5)]
-        with statements_by_hash(workspace) as caught:
+        with statements(workspace, BY_HASH) as caught:
             with workspace.app.engine.connect() as connection:
                 twins = ItemStore(1).active_by_content(connection, hashes)
             groups = list(workspace.duplicates(["pics"]))
@@ -86,47 +112,22 @@ def test_a_churned_resync_pairs_through_the_hash_index(tmp_path: Path) -> None:
         workspace.sync("pics")
         (folder / "4" / "copy.jpg").write_bytes((folder / "1" / "IMG_1.jpg").read_bytes())
         os.unlink(folder / "1" / "IMG_1.jpg")  # after the copy: not an inode given again
-        with statements_by_hash(workspace) as caught:
-            report = workspace.sync("pics")
+        report, found = sync_and_plans(workspace, BY_HASH)
         assert report.run.counts.moved == 1
-        found = plans(workspace, caught)
         assert found, "the sync looked up no twins"
         assert all("ix_media_items_sha256" in plan for plan in found), found
 
 
 def test_active_items_are_counted_in_the_index_of_active_items(tmp_path: Path) -> None:
-    folder = tmp_path / "pics"
-    for n in range(30):
-        write_jpeg(folder / f"IMG_{n}.jpg", 200, seed=n)
-    url = f"sqlite:///{tmp_path / 'index.db'}"
-    with Workspace.open(database_url=url) as workspace:
-        workspace.add_source("pics", "local", root=str(folder), settings={})
-        workspace.sync("pics")
-        (folder / "IMG_3.jpg").unlink()
-        caught: list[tuple[str, Any]] = []
-
-        def note(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-            if "count(" in statement.lower() and "media_items" in statement:
-                caught.append((statement, parameters))
-
-        engine = workspace.app.engine
-        event.listen(engine, "before_cursor_execute", note)
-        try:
-            report = workspace.sync("pics")
-        finally:
-            event.remove(engine, "before_cursor_execute", note)
+    with one_removed(tmp_path, 30) as workspace:
+        report, found = sync_and_plans(workspace, COUNTS)
         assert report.run.counts.removed == 1
-        found = plans(workspace, caught)
         assert found, "nothing was counted"
         assert all("uq_media_items_active_external_id" in plan for plan in found), found
-        with engine.connect() as connection:
+        with workspace.app.engine.connect() as connection:
             assert ItemStore(1).count_active(connection) == 29
-        caught.clear()
-        event.listen(engine, "before_cursor_execute", note)
-        try:
+        with statements(workspace, COUNTS) as caught:
             (info,) = workspace.sources()
-        finally:
-            event.remove(engine, "before_cursor_execute", note)
         assert (info.items_active, info.items_removed) == (29, 1)
         found = plans(workspace, caught)
         assert len(found) == 1, found  # one statement: one snapshot of both counts
@@ -137,17 +138,9 @@ def test_active_items_are_counted_in_the_index_of_active_items(tmp_path: Path) -
 
 
 def test_the_sweep_of_a_full_scan_reads_the_index_of_active_items(tmp_path: Path) -> None:
-    folder = tmp_path / "pics"
-    for n in range(20):
-        write_jpeg(folder / f"IMG_{n}.jpg", 200, seed=n)
-    url = f"sqlite:///{tmp_path / 'index.db'}"
-    with Workspace.open(database_url=url) as workspace:
-        workspace.add_source("pics", "local", root=str(folder), settings={})
+    with one_removed(tmp_path, 20) as workspace:
         workspace.sync("pics")
-        (folder / "IMG_7.jpg").unlink()
-        workspace.sync("pics")
-        engine = workspace.app.engine
-        with engine.connect() as connection:
+        with workspace.app.engine.connect() as connection:
             ids = sorted(ItemStore(1).iter_active_ids(connection))
             driver = connection.connection.driver_connection
             assert driver is not None
