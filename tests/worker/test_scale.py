@@ -37,7 +37,9 @@ INTERVAL = 3
 LEASE_SECONDS = 5
 KILL_AFTER = 10.0  # seconds after the workers started
 STOP_AFTER = 24.0
-SLACK = timedelta(seconds=3)  # how late a start may be on a busy two-core CI machine
+SLACK = timedelta(seconds=4)
+"""How late a start may be on a busy two-core CI machine: the other xdist worker runs tests
+that fork processes of their own meanwhile; one start came 3.006 s late there (2026-12-03)."""
 LATEST_NEXT_DUE = timedelta(seconds=INTERVAL * 1.1 + 0.01)  # the interval, +10% jitter
 
 Processes = dict[str, subprocess.Popen[bytes]]
