@@ -12,13 +12,16 @@ import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from click.testing import CliRunner, Result
 
 from mediasync._cli.main import build_cli
 from mediasync._plugins import load_plugins
+
+if TYPE_CHECKING:
+    from fakes.cloudinary import FakeCloudinary
 
 POSTGRES_ENV = "MEDIASYNC_TEST_POSTGRES_URL"
 
@@ -96,3 +99,16 @@ def run(cli_builtins: list[tuple[str, object]]) -> CliRun:
         )
 
     return invoke
+
+
+@pytest.fixture
+def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeCloudinary]:
+    """The fake Cloudinary; no ``CLOUDINARY_*`` variable from the shell reaches the SDK, and
+    the fake itself never failed on what it was sent."""
+    from fakes.cloudinary import FakeCloudinary
+
+    for name in [n for n in os.environ if n.startswith("CLOUDINARY_")]:
+        monkeypatch.delenv(name)
+    with FakeCloudinary() as fake:
+        yield fake
+        assert fake.internal_errors == []

@@ -3,7 +3,6 @@ index knows the account as a source, through the plugin's public names only."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,16 +54,6 @@ def workspace(
             SOURCE, "instagram", root=None, settings=source_settings(graph, account, token)
         )
         yield opened
-
-
-@pytest.fixture
-def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeCloudinary]:
-    """The fake Cloudinary; no ``CLOUDINARY_*`` variable from the shell reaches the SDK."""
-    for name in [n for n in os.environ if n.startswith("CLOUDINARY_")]:
-        monkeypatch.delenv(name)
-    with FakeCloudinary() as fake:
-        yield fake
-        assert fake.internal_errors == []
 
 
 @pytest.fixture

@@ -4,13 +4,11 @@ databases are covered by the engine's model tests)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fakes.cloudinary import FakeCloudinary
 from fakes.drive import FakeDrive
 from fakes.instagram import FakeGraph
 
@@ -29,15 +27,6 @@ def graph(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGraph]:
     """The fake; the client's waits are instant, and the fake's clock moves on by as much."""
     with FakeGraph() as fake:
         monkeypatch.setattr(_graph, "_sleep", fake.advance)
-        yield fake
-
-
-@pytest.fixture
-def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeCloudinary]:
-    """The fake, and no ``CLOUDINARY_*`` of the environment: the SDK would read them."""
-    for name in [n for n in os.environ if n.startswith("CLOUDINARY_")]:
-        monkeypatch.delenv(name)
-    with FakeCloudinary() as fake:
         yield fake
 
 

@@ -3,8 +3,6 @@ Cloudinary, posted on the fake Graph API once, and the preview edited into its p
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,14 +20,6 @@ from mediasync_instagram import _graph
 def database_url(tmp_path: Path) -> str:
     """SQLite only: this test is about the bot; core runs the index on both databases."""
     return f"sqlite:///{tmp_path / 'index.db'}"
-
-
-@pytest.fixture
-def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeCloudinary]:
-    for name in [n for n in os.environ if n.startswith("CLOUDINARY_")]:
-        monkeypatch.delenv(name)
-    with FakeCloudinary() as fake:
-        yield fake
 
 
 def test_publish_posts_to_instagram_once_and_edits_the_preview_into_the_permalink(
