@@ -405,37 +405,42 @@ def _index(
     return "sqlite", rest[1:].partition("?")[0]
 
 
-def _source_row(path: str, target: str) -> tuple[str, str, str | None, str, str | None] | None:
+_Row = tuple[str, str, str | None, Any, str | None]
+"""(name, type, root, settings, strategy): settings as text from SQLite, parsed from psycopg."""
+
+
+def _source_row(path: str, target: str) -> _Row | None:
     import sqlite3
 
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        query = "SELECT name, type, root, settings, strategy FROM sources WHERE "
-        row = connection.execute(query + "name = ?", (target,)).fetchone()
-        if row is None and (os.sep in target or target.startswith((".", "~"))):
-            root = os.path.abspath(os.path.expanduser(target))
-            row = connection.execute(query + "type = 'local' AND root = ?", (root,)).fetchone()
+        return _find_row(
+            lambda sql, value: connection.execute(sql, (value,)).fetchone(), "?", target
+        )
     finally:
         connection.close()
-    return None if row is None else tuple(row)
 
 
-def _postgres_source_row(
-    uri: str, target: str
-) -> tuple[str, str, str | None, Any, str | None] | None:
+def _postgres_source_row(uri: str, target: str) -> _Row | None:
     """The row from PostgreSQL: psycopg's import (about 150 ms) is one the command makes
     anyway, made here before the walk rather than after it. The connection is closed before
     any fork, and gives up after 3 s: the command's own then reports what is wrong."""
     import psycopg
 
     with psycopg.connect(uri, connect_timeout=3, autocommit=True) as connection:
-        query = "SELECT name, type, root, settings, strategy FROM sources WHERE "
-        row = connection.execute(query + "name = %s", (target,)).fetchone()
-        if row is None and (os.sep in target or target.startswith((".", "~"))):
-            root = os.path.abspath(os.path.expanduser(target))
-            found = connection.execute(query + "type = 'local' AND root = %s", (root,))
-            row = found.fetchone()
-    return None if row is None else tuple(row)
+        return _find_row(
+            lambda sql, value: connection.execute(sql, (value,)).fetchone(), "%s", target
+        )
+
+
+def _find_row(fetch: Any, marker: str, target: str) -> _Row | None:
+    """The source named ``target``, else the local source whose root it is (a path)."""
+    query = "SELECT name, type, root, settings, strategy FROM sources WHERE "
+    row = fetch(f"{query}name = {marker}", target)
+    if row is None and (os.sep in target or target.startswith((".", "~"))):
+        root = os.path.abspath(os.path.expanduser(target))
+        row = fetch(f"{query}type = 'local' AND root = {marker}", root)
+    return None if row is None else cast("_Row", tuple(row))
 
 
 def _source_type(type_name: str) -> type[Source] | None:
