@@ -60,6 +60,7 @@ from mediasync._errors import MediasyncError, SourceUnreachable
 from mediasync._models import Capability, ItemChange, MediaEntry
 from mediasync._results import SyncProgress
 from mediasync._source import FolderListing, Source
+from mediasync._sync.content_index import ContentIndexDeferral
 from mediasync._sync.folders import FolderScan, FolderStore
 from mediasync._sync.hashing import HashWorkers
 from mediasync._sync.idset import IdSet
@@ -146,8 +147,10 @@ class IndexSession(BatchWriter):
         on_change: Callable[[ItemChange], None] | None = None,
         on_progress: Callable[[SyncProgress], None] | None = None,
         cancel: threading.Event | None = None,
+        content_index: ContentIndexDeferral | None = None,
     ) -> None:
         self.engine = engine
+        self.content_index = content_index
         self.cancel = cancel
         self.source = source
         self.store = ItemStore(source_id)

@@ -22,6 +22,7 @@ from mediasync._db.sources import SourceRecord, get_source, utcnow
 from mediasync._errors import MediasyncError, SourceUnreachable
 from mediasync._models import ItemChange, RunStatus, SyncCounts, SyncRun, Trigger
 from mediasync._results import SyncProgress, SyncReport
+from mediasync._sync.content_index import content_index_deferral
 from mediasync._sync.hashing import HashWorkers, default_processes
 from mediasync._sync.heap import heap_frozen
 from mediasync._sync.index import IndexSession, MassRemovalHeld, RunCancelled, SyncOptions
@@ -239,20 +240,24 @@ def _run(
                     "purpose, sync with --accept-root-change"
                 )
             outcome.root_identity = current or record.root_identity
-            outcome.session = IndexSession(
-                app.engine,
-                source,
-                record.id,
-                run_id,
-                lease,
-                options,
-                hash_workers,
-                cursor=record.cursor,
-                on_change=on_change,
-                on_progress=on_progress,
-                cancel=cancel,
-            )
-            strategy.run(source, outcome.session)
+            with content_index_deferral(
+                app.engine, lease, writes=not options.dry_run
+            ) as content_index:
+                outcome.session = IndexSession(
+                    app.engine,
+                    source,
+                    record.id,
+                    run_id,
+                    lease,
+                    options,
+                    hash_workers,
+                    cursor=record.cursor,
+                    on_change=on_change,
+                    on_progress=on_progress,
+                    cancel=cancel,
+                    content_index=content_index,
+                )
+                strategy.run(source, outcome.session)
             outcome.cursor = outcome.session.new_cursor or record.cursor
     except MassRemovalHeld as exc:
         outcome.status, outcome.error = RunStatus.HELD, str(exc)

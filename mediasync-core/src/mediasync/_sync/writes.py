@@ -26,6 +26,7 @@ from mediasync._db.times import mtime_us
 from mediasync._facts.model import FACTS_VERSION, MediaFacts
 from mediasync._models import ChangeKind, ItemChange, MediaEntry
 from mediasync._source import Source
+from mediasync._sync.content_index import ContentIndexDeferral
 from mediasync._sync.folders import FolderScan, FolderStore, folder_of
 from mediasync._sync.hashing import HashWorkers
 from mediasync._sync.idset import IdSet
@@ -111,6 +112,7 @@ class BatchWriter:
         raise NotImplementedError
 
     cancel: threading.Event | None
+    content_index: ContentIndexDeferral | None
     _on_change: Callable[[ItemChange], None] | None
     _seen: IdSet
     _pending: deque[Callable[[], list[Plan]]]
@@ -304,6 +306,8 @@ class BatchWriter:
         if not (inserts or updates or removals or events or releases):
             return
         changes: list[ItemChange] = []
+        if inserts and self.content_index is not None:
+            self.content_index.before_first_insert()
         with self.engine.connect() as connection:
             transaction = connection.begin()
             try:
