@@ -19,6 +19,7 @@ import socket
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
@@ -146,9 +147,19 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- plumbing ----------------------------------------------------------------------------
 
+    _pending_log: Callable[[int], None] | None = None
+    """The request's log entry, written with the status as the reply starts to go out: a
+    client that has its answer finds its request in ``requests`` already."""
+
+    def _log_reply(self, status: int) -> None:
+        pending, self._pending_log = self._pending_log, None
+        if pending is not None:
+            pending(status)
+
     def _send(
         self, status: int, payload: bytes, headers: dict[str, str], *, method: str = "GET"
     ) -> None:
+        self._log_reply(status)
         try:
             self.send_response(status)
             self.send_header("Content-Length", str(len(payload)))
@@ -164,8 +175,15 @@ class _Handler(BaseHTTPRequestHandler):
         payload = json.dumps(body).encode("utf-8")
         self._send(status, payload, {"Content-Type": "application/json; charset=UTF-8", **headers})
 
-    def _drop(self, partial: bytes | None = None, headers: dict[str, str] | None = None) -> None:
+    def _drop(
+        self,
+        partial: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        *,
+        logged_status: int = 0,
+    ) -> None:
         """Closes the connection: at once, or after half of a body announced in full."""
+        self._log_reply(logged_status)
         self.close_connection = True
         try:
             if partial is not None:
@@ -250,8 +268,12 @@ class _Handler(BaseHTTPRequestHandler):
         fault = owner.faults.pick(route.endpoint)
         headers = {"facebook-api-version": served or owner.versions[-1]}
         call = Call(host, owner.base_urls[host], path, params, token)
-        status = self._answer_api(call, route, fault, error, headers)
-        self._log(route.endpoint, method, path, version, params, status, fault, token, body)
+
+        def log(status: int) -> None:
+            self._log(route.endpoint, method, path, version, params, status, fault, token, body)
+
+        self._pending_log = log
+        self._log_reply(self._answer_api(call, route, fault, error, headers))
 
     def _refusal(
         self, method: str, path: str, version: str | None, served: str | None, route: Route
@@ -312,7 +334,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             status, body, extra = self.owner.api.handle(call, route)
         if fault is not None and fault.kind == "crash":
-            self._drop()
+            self._drop(logged_status=status)
         else:
             self._send_json(status, body, {**headers, **extra})
         return status
@@ -323,24 +345,23 @@ class _Handler(BaseHTTPRequestHandler):
         fault = self.owner.faults.pick("cdn")
         token = self._token(params)
         range_header = self.headers.get("Range")
+        self._pending_log = lambda status: self._log(
+            "cdn", method, path, None, params, status, fault, token
+        )
         if fault is not None and fault.kind == "slow":
             time.sleep(fault.delay)
         if fault is not None and fault.kind in {"drop", "crash"}:
             answer = self.owner.cdn.serve(path, params, range_header)
             self._drop(answer.body if answer.status in {200, 206} else None, answer.headers)
-            self._log("cdn", method, path, None, params, 0, fault, token)
             return
         if fault is not None and fault.kind in {"html", "error", "malformed"}:
             status = fault.status or 502
             self._send(
                 status, _HTML_502, {"Content-Type": "text/html; charset=utf-8"}, method=method
             )
-            self._log("cdn", method, path, None, params, status, fault, token)
             return
         if method not in {"GET", "HEAD"}:
             self._send(405, b"Method Not Allowed", {"Content-Type": "text/plain"})
-            self._log("cdn", method, path, None, params, 405, fault, token)
             return
         answer = self.owner.cdn.serve(path, params, range_header)
         self._send(answer.status, answer.body, answer.headers, method=method)
-        self._log("cdn", method, path, None, params, answer.status, fault, token)
