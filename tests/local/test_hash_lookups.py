@@ -21,6 +21,7 @@ from sqlalchemy import event
 
 from mediasync import SyncReport, Workspace
 from mediasync._db.schema import ACTIVE_IDS_ON_SQLITE
+from mediasync._db.sources import as_utc
 from mediasync._sync.store import ItemStore
 
 
@@ -149,3 +150,45 @@ def test_the_sweep_of_a_full_scan_reads_the_index_of_active_items(tmp_path: Path
         assert all(item.id in ids for item in workspace.items(source="pics"))
         assert "uq_media_items_active_external_id" in plan[-1][-1]
         assert "TEMP B-TREE" not in str(plan)
+
+
+def test_a_batch_is_looked_up_by_path_and_identifier_in_one_indexed_statement_each(
+    tmp_path: Path,
+) -> None:
+    """2,000 keys, one statement each (not three of 900 bound parameters), index searches, and
+    the rows read back as the items they are (removed ones, identifiers passed on)."""
+    folder = tmp_path / "pics"
+    for n in range(2_000):
+        write_jpeg(folder / f"{n % 20}" / f"IMG_{n}.jpg", 200, seed=n)
+    url = f"sqlite:///{tmp_path / 'index.db'}"
+    with Workspace.open(database_url=url) as workspace:
+        workspace.add_source("pics", "local", root=str(folder), settings={})
+        workspace.sync("pics")
+        (folder / "3" / "IMG_3.jpg").unlink()
+        workspace.sync("pics")
+        items = {item.path: item for item in workspace.items(source="pics", active=None)}
+        paths = sorted(items)
+        assert len(paths) == 2_000
+        with (
+            statements(workspace, r"json_each") as caught,
+            workspace.app.engine.connect() as connection,
+        ):
+            by_path = ItemStore(1).rows_at_paths(connection, [*paths, "nowhere.jpg"])
+            by_id = ItemStore(1).rows_by_external_id(
+                connection, [row.external_id for rows in by_path.values() for row in rows]
+            )
+        assert len(caught) == 2
+        found = plans(workspace, caught)
+        assert "USING INDEX ix_media_items_source_path (source_id=? AND path=?)" in found[0]
+        assert "USING INDEX ix_media_items_source_external_id" in found[1]
+        assert sorted(by_path) == paths
+        removed = by_path["3/IMG_3.jpg"][0]
+        assert removed.active is False
+        assert as_utc(removed.changed_at) == items["3/IMG_3.jpg"].changed_at
+        for path, (row,) in by_path.items():
+            assert (row.id, row.sha256, row.size) == (
+                items[path].id,
+                items[path].sha256,
+                items[path].size,
+            )
+            assert by_id[row.external_id] == row

@@ -26,6 +26,7 @@ from mediasync._db.times import mtime_us
 from mediasync._facts.model import FACT_METADATA_KEYS, MediaFacts
 from mediasync._models import MediaEntry
 from mediasync._sync.bulk import BulkInsert
+from mediasync._sync.lookups import rows_where_in
 
 __all__ = [
     "ITEM_COLUMNS",
@@ -269,6 +270,12 @@ class ItemStore:
         self, connection: Connection, paths: Sequence[str]
     ) -> dict[str, list[ItemRow]]:
         found: dict[str, list[ItemRow]] = {}
+        if connection.dialect.name == "sqlite":
+            for row in rows_where_in(
+                connection, _ROW_COLUMNS, self.source_id, media_items.c.path, paths
+            ):
+                found.setdefault(row[2], []).append(ItemRow(*row))
+            return found
         for chunk in chunks(paths):
             query = select(*_ROW_COLUMNS).where(
                 and_(media_items.c.source_id == self.source_id, media_items.c.path.in_(chunk))
@@ -282,6 +289,24 @@ class ItemStore:
         self, connection: Connection, external_ids: Sequence[str]
     ) -> dict[str, ItemRow]:
         found: dict[str, ItemRow] = {}
+        for item in self._rows_by_external_id(connection, external_ids):
+            known = found.get(item.external_id)
+            # The active item wins; among removed ones the latest (restores pick it).
+            if known is None or not known.active:
+                found[item.external_id] = item
+        return found
+
+    def _rows_by_external_id(
+        self, connection: Connection, external_ids: Sequence[str]
+    ) -> Iterator[ItemRow]:
+        """Every item holding one of ``external_ids``, oldest first within each lookup."""
+        if connection.dialect.name == "sqlite":
+            key = media_items.c.external_id
+            for row in rows_where_in(
+                connection, _ROW_COLUMNS, self.source_id, key, external_ids, order_by_id=True
+            ):
+                yield ItemRow(*row)
+            return
         for chunk in chunks(external_ids):
             query = select(*_ROW_COLUMNS).where(
                 and_(
@@ -290,12 +315,7 @@ class ItemStore:
                 )
             )
             for row in connection.execute(query.order_by(media_items.c.id)).all():
-                item = _item_row(row)
-                known = found.get(item.external_id)
-                # The active item wins; among removed ones the latest (restores pick it).
-                if known is None or not known.active:
-                    found[item.external_id] = item
-        return found
+                yield _item_row(row)
 
     def active_by_content(
         self, connection: Connection, sha256s: Iterable[str]
