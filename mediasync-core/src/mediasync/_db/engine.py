@@ -28,12 +28,24 @@ def _normalise(url: URL) -> URL:
     return url
 
 
+WAL_CHECKPOINT_PAGES = 10_000
+"""Pages the write-ahead log may hold before a commit copies them into the database (SQLite's
+default is 1,000). A first index of 100k files commits a 2,000-row batch at a time, and each
+batch's index pages went past 1,000: every commit checkpointed, writing the same pages again
+and syncing the file (measured, 7 interleaved rounds of 100k tiny files: 0.4-1.6 s less
+each, of 12.7-14.9 s). 10,000
+pages is 40 MB of log at most between checkpoints; ``journal_size_limit`` gives the space
+back after one."""
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
+    cursor.execute(f"PRAGMA journal_size_limit={WAL_CHECKPOINT_PAGES * 4096}")
     cursor.close()
 
 
