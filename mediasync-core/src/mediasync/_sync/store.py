@@ -26,7 +26,7 @@ from mediasync._db.times import mtime_us
 from mediasync._facts.model import FACT_METADATA_KEYS, MediaFacts
 from mediasync._models import MediaEntry
 from mediasync._sync.bulk import BulkInsert
-from mediasync._sync.lookups import rows_where_in
+from mediasync._sync.lookups import FAST_LOOKUPS, rows_where_in
 
 __all__ = [
     "ITEM_COLUMNS",
@@ -270,7 +270,7 @@ class ItemStore:
         self, connection: Connection, paths: Sequence[str]
     ) -> dict[str, list[ItemRow]]:
         found: dict[str, list[ItemRow]] = {}
-        if connection.dialect.name == "sqlite":
+        if connection.dialect.name in FAST_LOOKUPS:
             for row in rows_where_in(
                 connection, _ROW_COLUMNS, self.source_id, media_items.c.path, paths
             ):
@@ -300,7 +300,7 @@ class ItemStore:
         self, connection: Connection, external_ids: Sequence[str]
     ) -> Iterator[ItemRow]:
         """Every item holding one of ``external_ids``, oldest first within each lookup."""
-        if connection.dialect.name == "sqlite":
+        if connection.dialect.name in FAST_LOOKUPS:
             key = media_items.c.external_id
             for row in rows_where_in(
                 connection, _ROW_COLUMNS, self.source_id, key, external_ids, order_by_id=True
