@@ -60,6 +60,19 @@ def one_removed(tmp_path: Path, files: int) -> Iterator[Workspace]:
         yield workspace
 
 
+@contextmanager
+def indexed(tmp_path: Path, files: int, folders: int) -> Iterator[tuple[Workspace, Path]]:
+    """A source of ``files`` photos spread over ``folders`` folders, indexed once."""
+    folder = tmp_path / "pics"
+    for n in range(files):
+        write_jpeg(folder / f"{n % folders}" / f"IMG_{n}.jpg", 200, seed=n)
+    url = f"sqlite:///{tmp_path / 'index.db'}"
+    with Workspace.open(database_url=url) as workspace:
+        workspace.add_source("pics", "local", root=str(folder), settings={})
+        workspace.sync("pics")
+        yield workspace, folder
+
+
 def plans(workspace: Workspace, caught: list[tuple[str, Any]]) -> list[str]:
     found = []
     with workspace.app.engine.connect() as connection:
@@ -104,13 +117,7 @@ def test_content_twins_and_duplicates_are_read_through_the_hash_index(tmp_path: 
 
 def test_a_churned_resync_pairs_through_the_hash_index(tmp_path: Path) -> None:
     """The sync's own lookup of twins, for a file copied elsewhere and its original deleted."""
-    folder = tmp_path / "pics"
-    for n in range(50):
-        write_jpeg(folder / f"{n % 5}" / f"IMG_{n}.jpg", 200, seed=n)
-    url = f"sqlite:///{tmp_path / 'index.db'}"
-    with Workspace.open(database_url=url) as workspace:
-        workspace.add_source("pics", "local", root=str(folder), settings={})
-        workspace.sync("pics")
+    with indexed(tmp_path, 50, 5) as (workspace, folder):
         (folder / "4" / "copy.jpg").write_bytes((folder / "1" / "IMG_1.jpg").read_bytes())
         os.unlink(folder / "1" / "IMG_1.jpg")  # after the copy: not an inode given again
         report, found = sync_and_plans(workspace, BY_HASH)
@@ -156,14 +163,8 @@ def test_a_batch_is_looked_up_by_path_and_identifier_in_one_indexed_statement_ea
     tmp_path: Path,
 ) -> None:
     """2,000 keys, one statement each (not three of 900 bound parameters), index searches, and
-    the rows read back as the items they are (removed ones, identifiers passed on)."""
-    folder = tmp_path / "pics"
-    for n in range(2_000):
-        write_jpeg(folder / f"{n % 20}" / f"IMG_{n}.jpg", 200, seed=n)
-    url = f"sqlite:///{tmp_path / 'index.db'}"
-    with Workspace.open(database_url=url) as workspace:
-        workspace.add_source("pics", "local", root=str(folder), settings={})
-        workspace.sync("pics")
+    the rows read back as the items they are, a removed one too."""
+    with indexed(tmp_path, 2_000, 20) as (workspace, folder):
         (folder / "3" / "IMG_3.jpg").unlink()
         workspace.sync("pics")
         items = {item.path: item for item in workspace.items(source="pics", active=None)}
