@@ -20,8 +20,11 @@ from media_factory import write_jpeg
 from proofs.drive_truth import drive_settings, drive_truth, indexed
 from proofs.history import ItemState, check_no_run_left_running, item_states
 from proofs.killing import Fake, RequestKiller, database, prove
+from sqlalchemy import text
 
 from mediasync import RunStatus, Workspace, file_sha256
+from mediasync._db.state import get_state
+from mediasync._sync.content_index import CONTENT_INDEX
 
 TREE = ["c.jpg", "d.jpg", "e.jpg", "trip/a.jpg", "trip/b.jpg", "old/1.jpg", "old/2.jpg"]
 
@@ -135,3 +138,41 @@ def test_a_drive_resync_killed_at_any_commit_or_request_ends_as_if_never_killed(
 
     summary = prove(tmp_path, history.prepare, ["sync", "photos"], check, killer=killer)
     print(f"drive re-sync: {summary}")
+
+
+# -- a first index, which leaves the content index out on SQLite ----------------------------
+
+
+def unindexed(folder: Path) -> None:
+    """``photos`` registered in an empty index, never synced."""
+    root = folder / "photos"
+    for seed, path in enumerate([*TREE, "new/x.jpg", "new/y.jpg", "z.jpg"]):
+        write_jpeg(root / path, 1000 + seed, seed=seed)
+    with Workspace.open(database_url=database(folder)) as workspace:
+        workspace.add_source("photos", "local", root=str(root), settings={})
+
+
+def content_index(folder: Path) -> tuple[bool, Any]:
+    """Whether the content index exists, and the note a run that left it out keeps."""
+    with Workspace.open(database_url=database(folder)) as workspace:
+        engine = workspace.app.engine
+        with engine.connect() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = :name"),
+                {"name": CONTENT_INDEX.name},
+            ).first()
+            note = get_state(connection, "mediasync", "schema", "content_index_deferred")
+    return exists is not None, note
+
+
+def test_a_first_index_killed_at_any_commit_ends_as_if_never_killed(tmp_path: Path) -> None:
+    """Killed before, while or after it drops the content index, or as it builds it again:
+    the next sync finds every file once and leaves the index whole, its note gone."""
+    expected = reference(tmp_path, unindexed)
+
+    def check(folder: Path) -> None:
+        synced_and_compared(folder, expected).close()
+        assert content_index(folder) == (True, None)
+
+    summary = prove(tmp_path, unindexed, ["sync", "photos"], check)
+    print(f"local first index: {summary}")

@@ -85,7 +85,8 @@ def _defer(engine: Engine, lease: Lease) -> bool:
     """Drops the index and notes who did, in one transaction, if no item exists at all.
 
     The note is written first: its insert takes the write lock, so no item can be added
-    between the check and the drop. A table holding items is seen without taking that lock.
+    between the check and the drop, and it opens the transaction the drop then joins (see
+    ``_restore``). A table holding items is seen without taking that lock.
     """
     with engine.connect() as connection:
         if not _empty(connection):
@@ -102,9 +103,15 @@ def _defer(engine: Engine, lease: Lease) -> bool:
 
 
 def _restore(engine: Engine) -> None:
+    """Builds the index and deletes the note in one transaction.
+
+    The note goes first: Python's ``sqlite3`` opens a transaction before a data statement but
+    runs a ``CREATE INDEX`` that comes first on its own, committed at once, which a kill before
+    the commit left as an index with its note still standing (the kill proof found it).
+    """
     with engine.begin() as connection:
-        connection.execute(CreateIndex(CONTENT_INDEX, if_not_exists=True))
         set_state(connection, *_NOTE, None)
+        connection.execute(CreateIndex(CONTENT_INDEX, if_not_exists=True))
 
 
 def restore_abandoned(engine: Engine) -> bool:
