@@ -25,7 +25,7 @@ from sqlalchemy.schema import CreateIndex, DropIndex
 from mediasync._db.schema import media_items, sources
 from mediasync._db.sources import as_utc, utcnow
 from mediasync._db.state import get_state, set_state
-from mediasync._sync.lease import Lease, dead_local_holders
+from mediasync._sync.lease import Lease, is_held
 
 __all__ = ["CONTENT_INDEX", "ContentIndexDeferral", "content_index_deferral", "restore_abandoned"]
 
@@ -133,9 +133,6 @@ def _still_held(connection: Connection, note: dict[str, object]) -> bool:
             sources.c.id == note.get("source_id")
         )
     ).first()
-    if row is None or row.lease_owner is None or row.lease_owner != note.get("owner"):
+    if row is None or row.lease_owner != note.get("owner"):
         return False
-    expires = as_utc(row.lease_expires_at)
-    if expires is None or expires <= utcnow():
-        return False
-    return not dead_local_holders([row.lease_owner])
+    return is_held(row.lease_owner, as_utc(row.lease_expires_at), utcnow())

@@ -19,7 +19,15 @@ from mediasync._db.schema import sources
 from mediasync._db.sources import as_utc, utcnow
 from mediasync._errors import LeaseHeld, MediasyncError
 
-__all__ = ["Lease", "LeaseHeld", "LeaseLost", "acquire", "dead_local_holders", "default_owner"]
+__all__ = [
+    "Lease",
+    "LeaseHeld",
+    "LeaseLost",
+    "acquire",
+    "dead_local_holders",
+    "default_owner",
+    "is_held",
+]
 
 DEFAULT_TTL = timedelta(seconds=120)
 
@@ -54,6 +62,14 @@ def _holder_is_dead(owner: str | None) -> bool:
     except PermissionError:
         return False
     return False
+
+
+def is_held(holder: str | None, expires: datetime | None, now: datetime) -> bool:
+    """Whether a lease so recorded still holds: someone has it, it has not expired, and its
+    holder is not a process on this host that is gone."""
+    if holder is None or expires is None or expires <= now:
+        return False
+    return not _holder_is_dead(holder)
 
 
 @attrs.define
@@ -105,8 +121,7 @@ def acquire(engine: Engine, source_id: int, owner: str, ttl: timedelta = DEFAULT
             )
         ).one()
         holder, holder_expires = row.lease_owner, as_utc(row.lease_expires_at)
-        stale = holder is None or holder_expires is None or holder_expires <= now
-        if not stale and not _holder_is_dead(holder):
+        if is_held(holder, holder_expires, now):
             raise LeaseHeld(
                 f"a sync of this source is already running ({holder}, lease until "
                 f"{holder_expires:%H:%M:%S} UTC); use --wait to wait for it"
