@@ -27,6 +27,7 @@ from sqlalchemy import Connection, and_, delete, exists, select
 from mediasync._db.schema import media_items, source_folders
 from mediasync._source import FolderListing
 from mediasync._sync.idset import IdSet
+from mediasync._sync.lookups import FAST_LOOKUPS, rows_where_in
 from mediasync._sync.store import chunks as _chunks
 
 __all__ = ["FileRow", "FolderScan", "FolderStore", "folder_of"]
@@ -105,20 +106,29 @@ class FolderStore:
             media_items.c.revision,
         )
         found: dict[str, dict[str, list[FileRow]]] = {f: {} for f in folders}
-        for chunk in _chunks(folders):
-            query = select(*columns).where(
-                and_(
-                    media_items.c.source_id == self.source_id,
-                    media_items.c.folder.in_(chunk),
-                    media_items.c.active.is_(True),
-                )
+        rows: Iterable[Sequence[Any]]
+        if connection.dialect.name in FAST_LOOKUPS:
+            # Half the time of SQLAlchemy's expanded ``IN`` and typed rows: after 1% churn of
+            # 100k files, this reads the 50k files of the half of the folders it touched.
+            rows = rows_where_in(
+                connection, columns, self.source_id, media_items.c.folder, folders, active_only=True
             )
-            for folder, name, item_id, external_id, size, mtime, revision in connection.execute(
-                query
-            ).all():
-                found[folder].setdefault(name, []).append(
-                    (item_id, external_id, size, mtime, revision)
-                )
+        else:
+            rows = (
+                row
+                for chunk in _chunks(folders)
+                for row in connection.execute(
+                    select(*columns).where(
+                        and_(
+                            media_items.c.source_id == self.source_id,
+                            media_items.c.folder.in_(chunk),
+                            media_items.c.active.is_(True),
+                        )
+                    )
+                ).all()
+            )
+        for folder, name, item_id, external_id, size, mtime, revision in rows:
+            found[folder].setdefault(name, []).append((item_id, external_id, size, mtime, revision))
         return found
 
     def _upsert(self, connection: Connection, rows: list[dict[str, Any]], clear: bool) -> None:
