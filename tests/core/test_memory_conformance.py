@@ -23,7 +23,8 @@ from core.memory_plugin import (
     create_store,
 )
 
-from mediasync import AuthError, FolderListing, MediaEntry, Secret, Source
+from mediasync import AuthError, FileKey, FolderFiles, FolderListing, MediaEntry, Secret, Source
+from mediasync._db.times import mtime_us
 from mediasync.testing import (
     AddMedia,
     MediasyncCli,
@@ -290,6 +291,37 @@ def test_suite_fails_a_folder_count_that_is_not_its_entries(store_root: str) -> 
     populated(store_root)
     with pytest.raises(SuiteFailure, match="count is not len"):
         SUITE.test_each_folder_once_with_its_own_files(source)
+
+
+class OffByOneKeys(FolderFiles):
+    """Entries whose keys give every size one byte more than the entry's."""
+
+    def __init__(self, entries: list[MediaEntry]) -> None:
+        self.entries = entries
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.entries[index]
+
+    def keys(self) -> list[FileKey]:
+        return [
+            (e.name, e.source_id, (e.size or 0) + 1, mtime_us(e.mtime), e.revision)
+            for e in self.entries
+        ]
+
+
+def test_suite_fails_folder_files_whose_keys_are_not_their_entries(store_root: str) -> None:
+    def list_folders(self: MemorySource) -> Iterator[FolderListing]:
+        for listing in MemorySource.list_folders(self):
+            built = OffByOneKeys(list(listing.entries()))
+            yield attrs.evolve(listing, build=lambda built=built: built)
+
+    source = broken(MemorySource, list_folders=list_folders)(store_root)
+    populated(store_root)
+    with pytest.raises(SuiteFailure, match=r"keys\(\) differ"):
+        SUITE.test_folder_files_keys_describe_their_entries(source)
 
 
 class ListOnlySource(Source):

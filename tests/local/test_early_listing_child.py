@@ -29,8 +29,8 @@ if mode == "unreadable":  # the first bytes of one file cannot be read (as root,
     walk.sniff_file = sniff_file
 if mode == "unpicklable":  # a source whose folders' ``build`` does not pickle
     import mediasync_local._walk as walk
-    _entries = walk._entries
-    walk._entries = lambda prefix, files: _entries(prefix, files)
+    FolderFacts = walk.FolderFacts
+    walk.FolderFacts = lambda prefix, files: FolderFacts(prefix, files)
 if mode == "kill":  # the child stops at its second folder and is killed there
     _scandir, calls = os.scandir, []
     def scandir(path):

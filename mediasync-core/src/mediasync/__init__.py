@@ -76,6 +76,8 @@ if TYPE_CHECKING:
     from mediasync._settings import NoSettings
     from mediasync._source import (
         ChangePage,
+        FileKey,
+        FolderFiles,
         FolderListing,
         Source,
         SourceState,
@@ -102,6 +104,8 @@ __all__ = [
     "DuplicateGroup",
     "FactsProgress",
     "FactsRefreshReport",
+    "FileKey",
+    "FolderFiles",
     "FolderListing",
     "HashedContent",
     "HealthCheck",
@@ -175,6 +179,8 @@ _LAZY: dict[str, str] = {
     "DuplicateGroup": "mediasync._media_results",
     "FactsProgress": "mediasync._media_results",
     "FactsRefreshReport": "mediasync._media_results",
+    "FileKey": "mediasync._source",
+    "FolderFiles": "mediasync._source",
     "FolderListing": "mediasync._source",
     "listing_processes": "mediasync._source",
     "HashedContent": "mediasync._facts.model",

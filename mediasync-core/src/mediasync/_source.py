@@ -20,7 +20,15 @@ from mediasync._filehash import hash_file
 from mediasync._models import Capability, HealthCheck, MediaEntry, MediaKind, Provenance
 from mediasync._settings import NoSettings
 
-__all__ = ["ChangePage", "FolderListing", "Source", "SourceState", "listing_processes"]
+__all__ = [
+    "ChangePage",
+    "FileKey",
+    "FolderFiles",
+    "FolderListing",
+    "Source",
+    "SourceState",
+    "listing_processes",
+]
 
 HASH_CHUNK = 1024 * 1024
 DEFAULT_PAGE = 100
@@ -67,6 +75,28 @@ class ChangePage:
     removed_folders: tuple[str, ...] = ()
 
 
+FileKey = tuple[str, str, int | None, int, str | None]
+"""``(name, source_id, size, mtime_us, revision)`` of one file: ``MediaEntry.name``, its
+``source_id``, ``size``, ``mtime`` as whole microseconds since the epoch (UTC) and ``revision``;
+what the engine compares with the index to tell a file it already holds unchanged."""
+
+
+class FolderFiles(Sequence[MediaEntry]):
+    """A folder's entries, each built only when asked for, with the facts of every file.
+
+    ``FolderListing.build`` may return one instead of a list. For a folder whose fingerprint
+    changed, the engine compares ``keys()`` with the index and builds the entries of the files
+    that differ alone: after 1% of a tree's files changed, half of its folders do, and building
+    the entries of their unchanged files cost a third of the re-sync. ``keys()[i]`` describes
+    ``self[i]``; only for entries without a ``sha256`` (a source's own hash is compared when
+    the entry is planned, so such a source returns a plain list).
+    """
+
+    @abc.abstractmethod
+    def keys(self) -> Sequence[FileKey]:
+        """One ``FileKey`` per entry, in the same order, without building the entries."""
+
+
 @attrs.frozen(slots=True)
 class FolderListing:
     """One folder's media files (not those of its subfolders), with a fingerprint of them.
@@ -80,7 +110,8 @@ class FolderListing:
 
     ``path`` is the folder's path relative to the root, as ``MediaEntry.folder`` gives it
     (``""`` for the root); ``count`` is ``len(entries())``; ``build`` makes the entries, and is
-    called at most once by the engine, only for folders that changed.
+    called at most once by the engine, only for folders that changed; it may return a
+    ``FolderFiles``, so that only the entries of the files that changed are built.
     """
 
     path: str

@@ -34,8 +34,8 @@ from mediasync import FolderListing, SourceUnreachable
 from mediasync_local._globs import PathFilter
 from mediasync_local._walk import (
     FileFacts,
+    FolderFacts,
     SkippedFile,
-    _entries,
     _Folder,
     fingerprint,
     folder_listing,
@@ -313,7 +313,7 @@ def _send_subtree(
             message: tuple[Any, ...] = ("held", (folder.rank, folder.prefix, files, linked))
         elif files:
             prefix = folder.prefix
-            build = dumps(functools.partial(_entries, prefix, files), protocol=protocol)
+            build = dumps(functools.partial(FolderFacts, prefix, files), protocol=protocol)
             message = ("folder", prefix, fingerprint(files), len(files), build)
         else:
             continue

@@ -20,11 +20,18 @@ import pickle
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from stat import S_ISREG
-from typing import Any
+from typing import Any, overload
 
 import attrs
 
-from mediasync import FolderListing, MediaEntry, SourceUnreachable, listing_processes
+from mediasync import (
+    FileKey,
+    FolderFiles,
+    FolderListing,
+    MediaEntry,
+    SourceUnreachable,
+    listing_processes,
+)
 from mediasync_local._globs import PathFilter
 from mediasync_local._names import JUNK_FILES, JUNK_PREFIXES, JUNK_SUFFIXES, is_listed_dir
 from mediasync_local._paths import text_name
@@ -32,6 +39,7 @@ from mediasync_local._sniff import MEDIA_TYPES, needs_sniff, sniff_file
 
 __all__ = [
     "FINGERPRINT_VERSION",
+    "FolderFacts",
     "SkippedFile",
     "entry_for",
     "file_id",
@@ -90,17 +98,54 @@ def entry_for(path: str, st: os.stat_result, mime_type: str | None, **extra: Any
     )
 
 
-def _entries(prefix: str, files: list[FileFacts]) -> list[MediaEntry]:
-    return [
-        MediaEntry(
-            source_id=f"{dev}:{ino}",
-            path=prefix + name,
-            size=size,
-            mtime=_EPOCH + (mtime_ns // 1000) * _ONE_US,
-            mime_type=mime_type,
-        )
-        for name, dev, ino, size, mtime_ns, mime_type in files
-    ]
+def _entry(prefix: str, facts: FileFacts) -> MediaEntry:
+    name, dev, ino, size, mtime_ns, mime_type = facts
+    return MediaEntry(
+        source_id=f"{dev}:{ino}",
+        path=prefix + name,
+        size=size,
+        mtime=_EPOCH + (mtime_ns // 1000) * _ONE_US,
+        mime_type=mime_type,
+    )
+
+
+class FolderFacts(FolderFiles):
+    """A folder's entries made from its ``FileFacts`` when asked for: a re-sync builds those
+    of the changed files only (``FolderFiles``). Pickled to and from the listing processes
+    as the facts alone."""
+
+    __slots__ = ("files", "prefix")
+
+    def __init__(self, prefix: str, files: list[FileFacts]) -> None:
+        self.prefix = prefix
+        self.files = files
+
+    def __reduce__(self) -> tuple[type[FolderFacts], tuple[str, list[FileFacts]]]:
+        return FolderFacts, (self.prefix, self.files)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    @overload
+    def __getitem__(self, index: int) -> MediaEntry: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[MediaEntry]: ...
+
+    def __getitem__(self, index: int | slice) -> MediaEntry | list[MediaEntry]:
+        if isinstance(index, slice):
+            return [_entry(self.prefix, facts) for facts in self.files[index]]
+        return _entry(self.prefix, self.files[index])
+
+    def __iter__(self) -> Iterator[MediaEntry]:
+        prefix = self.prefix
+        return (_entry(prefix, facts) for facts in self.files)
+
+    def keys(self) -> list[FileKey]:
+        return [
+            (name, f"{dev}:{ino}", size, mtime_ns // 1000, None)
+            for name, dev, ino, size, mtime_ns, _ in self.files
+        ]
 
 
 def fingerprint(files: list[FileFacts]) -> str:
@@ -200,7 +245,7 @@ def folder_listing(prefix: str, files: list[FileFacts]) -> FolderListing:
         path=prefix[:-1],
         fingerprint=fingerprint(files),
         count=len(files),
-        build=functools.partial(_entries, prefix, files),
+        build=functools.partial(FolderFacts, prefix, files),
     )
 
 

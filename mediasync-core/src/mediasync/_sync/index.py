@@ -59,9 +59,9 @@ from mediasync._db.times import mtime_us
 from mediasync._errors import MediasyncError, SourceUnreachable
 from mediasync._models import Capability, ItemChange, MediaEntry
 from mediasync._results import SyncProgress
-from mediasync._source import FolderListing, Source
+from mediasync._source import FileKey, FolderFiles, FolderListing, Source
 from mediasync._sync.content_index import ContentIndexDeferral
-from mediasync._sync.folders import FolderScan, FolderStore
+from mediasync._sync.folders import FileRow, FolderScan, FolderStore
 from mediasync._sync.hashing import HashWorkers
 from mediasync._sync.idset import IdSet
 from mediasync._sync.lease import Lease
@@ -236,7 +236,8 @@ class IndexSession(BatchWriter):
 
         The test is the diff's first rule (same path, same identifier, size and time), so a
         change is spread over a tree costs about a row read per file of the folders it
-        touched, not a planned entry per file.
+        touched, not a planned entry per file. A source's ``FolderFiles`` are compared on
+        their keys, and only the entries of the files that differ are built.
         """
         assert self._scan is not None
         paths = [listing.path for listing in listings]
@@ -245,29 +246,42 @@ class IndexSession(BatchWriter):
         self._scan.read(
             paths, (row[0] for names in known.values() for rows in names.values() for row in rows)
         )
+        unchanged = 0
         for listing in listings:
             names = known[listing.path]
-            for entry in listing.entries():
-                row = next(
-                    (
-                        row
-                        for row in names.get(entry.name, ())
-                        if row[1] == entry.source_id and not self._is_seen(row[0])
-                    ),
-                    None,
-                )
-                if (
-                    row is not None
-                    and entry.sha256 is None  # a source's own hash is compared by the diff
-                    and row[2] == entry.size
-                    and row[3] == mtime_us(entry.mtime)
-                    and entry.revision in (None, row[4])
+            entries = listing.entries()
+            if isinstance(entries, FolderFiles):
+                for position, key in enumerate(entries.keys()):
+                    if self._matches(names.get(key[0]), key):
+                        unchanged += 1
+                    else:
+                        self._take(entries[position])
+                continue
+            for entry in entries:
+                name = entry.name
+                # A source's own hash is compared by the diff.
+                if entry.sha256 is None and self._matches(
+                    names.get(name),
+                    (name, entry.source_id, entry.size, mtime_us(entry.mtime), entry.revision),
                 ):
-                    self._mark(row[0])
-                    self.observed += 1
-                    self.counts["unchanged"] += 1
+                    unchanged += 1
                 else:
                     self._take(entry)
+        self.observed += unchanged
+        self.counts["unchanged"] += unchanged
+
+    def _matches(self, rows: list[FileRow] | None, key: FileKey) -> bool:
+        """Whether the first item at the file's path with its identifier, not yet claimed by
+        another file, has its size, time and revision; if so it is claimed."""
+        if rows is None:
+            return False
+        for row in rows:
+            if row[1] == key[1] and not self._is_seen(row[0]):
+                if row[2] == key[2] and row[3] == key[3] and key[4] in (None, row[4]):
+                    self._mark(row[0])
+                    return True
+                return False
+        return False
 
     def _take(self, entry: MediaEntry) -> None:
         if not _storable(entry.path):

@@ -10,8 +10,9 @@ import io
 from collections import Counter
 from collections.abc import Callable, Iterator
 
+from mediasync._db.times import mtime_us
 from mediasync._models import Capability, MediaEntry
-from mediasync._source import FolderListing, Source
+from mediasync._source import FolderFiles, FolderListing, Source
 from mediasync.testing._helpers import list_all, require
 from mediasync.testing._source_base import SourceSuiteBase
 
@@ -58,6 +59,26 @@ class FolderListingTests(SourceSuiteBase):
             assert not strays, f"{folder.path!r} holds entries of other folders: {strays}"
             assert isinstance(folder.fingerprint, str), "a fingerprint is a str"
             assert folder.fingerprint, "a fingerprint must not be empty"
+
+    def test_folder_files_keys_describe_their_entries(self, source: Source) -> None:
+        """Where ``build`` returns ``FolderFiles``, ``keys()[i]`` must be entry ``i``'s name,
+        id, size, time in microseconds and revision, and entries must carry no ``sha256``:
+        the engine skips a file whose key matches the index without building its entry."""
+        require(source, Capability.LISTABLE, Capability.FOLDER_FINGERPRINTS)
+        for folder in list_folders(source):
+            entries = folder.entries()
+            if not isinstance(entries, FolderFiles):
+                continue
+            keys = list(entries.keys())
+            described = [
+                (e.name, e.source_id, e.size, mtime_us(e.mtime), e.revision) for e in entries
+            ]
+            assert keys == described, f"{folder.path!r}: keys() differ from the entries"
+            assert [entries[i] for i in range(len(entries))] == list(entries), (
+                f"{folder.path!r}: entries[i] differs from iterating the entries"
+            )
+            hashed = [e.path for e in entries if e.sha256 is not None]
+            assert not hashed, f"FolderFiles entries must not carry a sha256: {hashed}"
 
     def test_fingerprints_are_stable_while_nothing_changes(self, source: Source) -> None:
         """Listing an unchanged root twice must give every folder the same fingerprint:
