@@ -53,6 +53,12 @@ class FolderStore:
         """``{folder: (row id, fingerprint)}`` of those among ``paths`` that have a row."""
         found: dict[str, tuple[int, str | None]] = {}
         columns = (source_folders.c.folder, source_folders.c.id, source_folders.c.fingerprint)
+        if connection.dialect.name in FAST_LOOKUPS:
+            for folder, row_id, fingerprint in rows_where_in(
+                connection, columns, self.source_id, source_folders.c.folder, paths
+            ):
+                found[folder] = (row_id, fingerprint)
+            return found
         for chunk in _chunks(paths):
             query = select(*columns).where(
                 and_(

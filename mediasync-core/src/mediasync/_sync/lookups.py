@@ -22,8 +22,6 @@ from typing import Any
 
 from sqlalchemy import Column, Connection
 
-from mediasync._db.schema import media_items
-
 __all__ = ["FAST_LOOKUPS", "rows_where_in"]
 
 FAST_LOOKUPS = frozenset({"sqlite", "postgresql"})
@@ -56,12 +54,14 @@ def rows_where_in(
     order_by_id: bool = False,
     active_only: bool = False,
 ) -> list[tuple[Any, ...]]:
-    """``columns`` of the items of ``source_id`` whose ``key`` is in ``values`` (SQLite and
-    PostgreSQL only), as Python values; with ``active_only``, of the active ones alone."""
+    """``columns`` of the rows of ``source_id`` whose ``key`` is in ``values`` (SQLite and
+    PostgreSQL only), as Python values; with ``active_only``, of the active ones alone. The
+    table is ``key``'s: ``media_items``, or ``source_folders`` for folder states."""
     if not values:
         return []
     names = ", ".join(column.name for column in columns)
-    order = f" ORDER BY {media_items.c.id.name}" if order_by_id else ""
+    table = key.table
+    order = f" ORDER BY {table.c.id.name}" if order_by_id else ""
     keys: Any
     if connection.dialect.name == "postgresql":
         where, keys = f"source_id = %s AND {key.name} = ANY(%s)", list(values)
@@ -69,8 +69,8 @@ def rows_where_in(
         where = f"source_id = ? AND {key.name} IN (SELECT value FROM json_each(?))"
         keys = json.dumps(list(values))
     if active_only:
-        where += f" AND {media_items.c.active.name}"
-    sql = f"SELECT {names} FROM {media_items.name} WHERE {where}{order}"
+        where += f" AND {table.c.active.name}"
+    sql = f"SELECT {names} FROM {table.name} WHERE {where}{order}"
     result = connection.exec_driver_sql(sql, (source_id, keys))
     # The driver's own tuples: SQLAlchemy's rows cost as much again as the query (50k rows
     # of seven columns: 46-55 ms from the cursor, 100-125 ms as rows then tuples).
