@@ -92,6 +92,8 @@ class FolderFiles(Sequence[MediaEntry]):
     the entry is planned, so such a source returns a plain list).
     """
 
+    __slots__ = ()
+
     @abc.abstractmethod
     def keys(self) -> Sequence[FileKey]:
         """One ``FileKey`` per entry, in the same order, without building the entries."""
